@@ -1,0 +1,59 @@
+# Tongxin build/test entry points. `make test` is what CI runs (via .ci/run).
+VENV := .venv
+PY   := $(VENV)/bin/python
+# The stamp name carries the lock's hash, so the venv is reinstalled only when
+# requirements.lock changes (or pyproject.toml is newer than the stamp).
+LOCK_HASH := $(shell sha256sum requirements.lock | cut -c1-16)
+STAMP     := $(VENV)/.installed-$(LOCK_HASH)
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install system-deps demo test test-sqlite test-postgres clean lock
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --require-hashes -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+system-deps:
+	bash scripts/ensure_system_packages.sh
+
+# DEBUG is unset (settings default: off) so the demo behaves like production; only
+# HTTPS is off, because the demo is served on plain http://127.0.0.1.
+DEMO_ENV := env -u DEBUG TONGXIN_HTTPS=0
+demo: install
+	$(DEMO_ENV) $(PY) -m tongxin migrate --noinput
+	$(DEMO_ENV) $(PY) -m tongxin load_demo
+	$(DEMO_ENV) $(PY) -m tongxin collectstatic --noinput -v 0
+	$(DEMO_ENV) $(PY) -m tongxin print_demo_logins
+	exec $(DEMO_ENV) $(VENV)/bin/gunicorn tongxin.wsgi:application \
+	  --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+
+# Run both backends even if the first fails; fail if either did.
+test: install system-deps
+	@rc=0; \
+	$(MAKE) --no-print-directory test-sqlite || rc=1; \
+	$(MAKE) --no-print-directory test-postgres || rc=1; \
+	exit $$rc
+
+test-sqlite: install
+	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	$(PY) scripts/with_postgres.py -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var $(VENV)
+
+# uv lives in a throw-away venv so it never ends up in the project's lock.
+lock:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	python3 -m venv "$$tmp" && "$$tmp/bin/pip" install -q uv && \
+	"$$tmp/bin/uv" pip compile pyproject.toml --extra test --generate-hashes \
+	  --python-version 3.11 -o requirements.lock
