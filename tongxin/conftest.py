@@ -1,0 +1,150 @@
+"""Fixtures shared by every app's tests: a small world with one person in every role."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.db import transaction
+
+from tongxin.orgs.choices import OrgKind
+from tongxin.orgs.services import create_organisation
+from tongxin.people.choices import Role
+from tongxin.people.scope import forget_scope
+from tongxin.people.services import assign_role, create_person
+from tongxin.places.choices import PlaceKind as K
+from tongxin.places.services import create_place
+
+PASSWORD = "a-long-test-password"
+RESIDENT_ATTRS = ["resident", "resident_b", "neighbour", "same_compound", "same_community",
+                  "same_street", "other_street"]
+
+
+def build_world():
+    """Build a district with two streets and one holder of every role.
+
+    Everyone's "home" area is street A / community A1 / compound A1a / grid g1 /
+    building b1 / household h1; the other places are there to be out of scope.
+
+        district
+        ├── street_a
+        │   ├── community_a1
+        │   │   ├── compound_a1a ── grid g1 ── b1 ── h1, h2
+        │   │   │               └── grid g2 ── b2 ── h3
+        │   │   └── compound_a1b ── grid g3 ── b3 ── h4
+        │   └── community_a2 ── compound_a2a ── grid g4 ── b4 ── h5
+        └── street_b ── community_b1 ── compound_b1a ── grid g5 ── b5 ── h6
+    """
+    w = SimpleNamespace()
+    w.district = create_place(kind=K.DISTRICT, name="同心区", code="990101")
+    w.street_a = create_place(kind=K.STREET, name="同心街道", parent=w.district)
+    w.street_b = create_place(kind=K.STREET, name="和平街道", parent=w.district)
+    w.community_a1 = create_place(kind=K.COMMUNITY, name="红星社区", parent=w.street_a)
+    w.community_a2 = create_place(kind=K.COMMUNITY, name="光明社区", parent=w.street_a)
+    w.community_b1 = create_place(kind=K.COMMUNITY, name="和平社区", parent=w.street_b)
+    w.compound_a1a = create_place(kind=K.COMPOUND, name="幸福小区", parent=w.community_a1)
+    w.compound_a1b = create_place(kind=K.COMPOUND, name="安居小区", parent=w.community_a1)
+    w.compound_a2a = create_place(kind=K.COMPOUND, name="光明小区", parent=w.community_a2)
+    w.compound_b1a = create_place(kind=K.COMPOUND, name="和平小区", parent=w.community_b1)
+    w.g1 = create_place(kind=K.GRID, name="第1网格", parent=w.compound_a1a)
+    w.g2 = create_place(kind=K.GRID, name="第2网格", parent=w.compound_a1a)
+    w.g3 = create_place(kind=K.GRID, name="第1网格", parent=w.compound_a1b)
+    w.g4 = create_place(kind=K.GRID, name="第1网格", parent=w.compound_a2a)
+    w.g5 = create_place(kind=K.GRID, name="第1网格", parent=w.compound_b1a)
+    for n, grid in enumerate([w.g1, w.g2, w.g3, w.g4, w.g5], start=1):
+        setattr(w, f"b{n}", create_place(kind=K.BUILDING, name=f"{n}号楼", parent=grid))
+    w.h1 = create_place(kind=K.HOUSEHOLD, name="1单元101", parent=w.b1)
+    w.h2 = create_place(kind=K.HOUSEHOLD, name="1单元102", parent=w.b1)
+    w.h3 = create_place(kind=K.HOUSEHOLD, name="1单元101", parent=w.b2)
+    w.h4 = create_place(kind=K.HOUSEHOLD, name="1单元101", parent=w.b3)
+    w.h5 = create_place(kind=K.HOUSEHOLD, name="1单元101", parent=w.b4)
+    w.h6 = create_place(kind=K.HOUSEHOLD, name="1单元101", parent=w.b5)
+
+    committee = create_organisation(
+        kind=OrgKind.PARTY_WORKING_COMMITTEE, name="同心街道党工委", place=w.street_a
+    )
+    community_committee = create_organisation(
+        kind=OrgKind.COMMUNITY_PARTY_COMMITTEE, name="红星社区党委", place=w.community_a1,
+        parent=committee,
+    )
+    branch = create_organisation(
+        kind=OrgKind.COMPOUND_PARTY_BRANCH, name="幸福小区党支部", place=w.compound_a1a,
+        parent=community_committee,
+    )
+    create_organisation(
+        kind=OrgKind.GRID_PARTY_GROUP, name="第1网格党小组", place=w.g1, parent=branch
+    )
+    w.department = create_organisation(kind=OrgKind.DEPARTMENT, name="城管局", place=w.district)
+    w.partner = create_organisation(
+        kind=OrgKind.PARTNER_UNIT, name="区医院", place=w.community_a1
+    )
+    w.property = create_organisation(
+        kind=OrgKind.PROPERTY_COMPANY, name="幸福物业", place=w.compound_a1a
+    )
+    w.owners = create_organisation(
+        kind=OrgKind.OWNERS_COMMITTEE, name="幸福小区业委会", place=w.compound_a1a
+    )
+
+    phones = iter(f"1390000{n:04d}" for n in range(1, 100))
+
+    def person(username, name, household=None):
+        return create_person(
+            full_name=name, phone=next(phones), household=household,
+            username=username, password=PASSWORD,
+        )
+
+    # Residents: r1 and r1b share h1; the others live further and further away.
+    w.resident = person("resident", "张小明", w.h1)
+    assign_role(w.resident, role=Role.RESIDENT, place=w.h1)
+    w.resident_b = person("resident_b", "张大明", w.h1)
+    w.neighbour = person("neighbour", "李邻", w.h2)
+    w.same_compound = person("same_compound", "王同院", w.h3)
+    w.same_community = person("same_community", "赵同社", w.h4)
+    w.same_street = person("same_street", "钱同街", w.h5)
+    w.other_street = person("other_street", "孙外街", w.h6)
+
+    holders = {
+        Role.GRID_WORKER: (w.g1, None),
+        Role.BUILDING_HEAD: (w.b1, None),
+        Role.COMPOUND_SECRETARY: (w.compound_a1a, None),
+        Role.COMMUNITY_SECRETARY: (w.community_a1, None),
+        Role.COMMITTEE_MEMBER: (w.community_a1, None),
+        Role.MEDIATOR: (w.community_a1, None),
+        Role.LEGAL_ADVISER: (w.community_a1, None),
+        Role.COMMUNITY_POLICE: (w.community_a1, None),
+        Role.STREET_OFFICER: (w.street_a, None),
+        Role.DISTRICT_OFFICER: (w.district, None),
+        Role.DEPARTMENT_STAFF: (w.district, w.department),
+        Role.PARTNER_MEMBER: (w.community_a1, w.partner),
+        Role.PROPERTY_STAFF: (w.compound_a1a, w.property),
+        Role.OWNERS_COMMITTEE: (w.compound_a1a, w.owners),
+        Role.SYSTEM_ADMIN: (w.district, None),
+    }
+    w.by_role = {Role.RESIDENT: w.resident}
+    for role, (place, organisation) in holders.items():
+        # Staff live outside the district's households so that only roles grant sight.
+        holder = person(role.value, f"{role.value}", None)
+        assign_role(holder, role=role, place=place, organisation=organisation)
+        w.by_role[role] = holder
+    return w
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    """Build the world once per test module, in a transaction rolled back at its end.
+
+    Each test still runs in its own savepoint (the ``db`` fixture), so what one test
+    writes is gone before the next.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(_module_world, db):
+    """Return the world with every person fresh from the database and no cached scope."""
+    people = [getattr(_module_world, name) for name in RESIDENT_ATTRS]
+    people += list(_module_world.by_role.values())
+    for person in people:
+        forget_scope(person)
+        person.refresh_from_db()
+    return _module_world

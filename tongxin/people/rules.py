@@ -1,0 +1,80 @@
+"""Who may do what with people and their personal data (composable predicates)."""
+
+import rules
+
+from tongxin.core.masking import mask_id_number, mask_phone
+from tongxin.people.choices import Role
+from tongxin.people.scope import scope_for
+from tongxin.places.choices import PlaceKind
+
+
+@rules.predicate
+def is_self(user, person):
+    return person is not None and user.pk == person.pk
+
+
+@rules.predicate
+def is_staff_member(user):
+    return scope_for(user).staff
+
+
+@rules.predicate
+def sees_people(user):
+    scope = scope_for(user)
+    return scope.everything or bool(scope.people_roots)
+
+
+@rules.predicate
+def person_in_scope(user, person):
+    if person is None:
+        return False
+    return person.__class__.objects.visible_to(user).filter(pk=person.pk).exists()
+
+
+@rules.predicate
+def contact_in_scope(user, person):
+    """The viewer's full-contact roles cover where the person lives."""
+    if person is None:
+        return False
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    household = person.household
+    return household is not None and scope.covers_place(household.code, "contact_roots")
+
+
+IMPORT_ROLES = {Role.COMMUNITY_SECRETARY, Role.COMMITTEE_MEMBER, Role.STREET_OFFICER,
+                Role.DISTRICT_OFFICER, Role.SYSTEM_ADMIN}
+
+
+@rules.predicate
+def can_import_somewhere(user):
+    return scope_for(user).everything or bool(IMPORT_ROLES & set(scope_for(user).roles))
+
+
+rules.add_perm("people.view_person", is_self | person_in_scope)
+rules.add_perm("people.view_person_contact", is_self | contact_in_scope)
+rules.add_perm("people.list_people", sees_people)
+rules.add_perm("people.import_roster", can_import_somewhere)
+
+
+def import_roots(user):
+    """Return the places under which ``user`` may import a roster (community and up)."""
+    from tongxin.places.models import Place
+
+    scope = scope_for(user)
+    if scope.everything:
+        return list(Place.objects.filter(parent__isnull=True))
+    assignments = user.roles.filter(role__in=IMPORT_ROLES).select_related("place")
+    return [a.place for a in assignments if a.place.kind != PlaceKind.HOUSEHOLD]
+
+
+def contact_for(viewer, person):
+    """Return the phone and ID number as ``viewer`` may see them (masked or in full)."""
+    if viewer.has_perm("people.view_person_contact", person):
+        return {"phone": person.phone or "", "id_number": person.id_number or "", "masked": False}
+    return {
+        "phone": mask_phone(person.phone),
+        "id_number": mask_id_number(person.id_number),
+        "masked": True,
+    }

@@ -1,0 +1,127 @@
+"""Every write to people and their roles."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tongxin.core.errors import ServiceError
+from tongxin.core.models import record_event
+from tongxin.people.models import Person, RoleAssignment
+from tongxin.people.roles import ROLE_SPECS
+from tongxin.people.scope import forget_scope
+from tongxin.people.validators import normalise_id_number, normalise_phone
+from tongxin.places.choices import PlaceKind
+
+
+def _check_unique(field, value, label, exclude=None):
+    if value and Person.objects.filter(**{field: value}).exclude(pk=exclude).exists():
+        raise ServiceError(
+            f"{field}_taken", _("%(label)s %(value)s belongs to someone else.")
+            % {"label": label, "value": value},
+        )
+
+
+@transaction.atomic
+def create_person(*, full_name, phone="", id_number="", household=None, username=None,
+                  password=None, is_household_head=False, by=None):
+    """Create a person; with a password they can sign in, without one they cannot yet."""
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise ServiceError("name_required", _("A person needs a name."))
+    phone = normalise_phone(phone)
+    id_number = normalise_id_number(id_number)
+    _check_unique("phone", phone, _("Phone"))
+    _check_unique("id_number", id_number, _("ID-card number"))
+    _check_unique("username", username, _("User name"))
+    if household is not None and household.kind != PlaceKind.HOUSEHOLD:
+        raise ServiceError("not_a_household", _("People live in households."))
+    person = Person(
+        full_name=full_name, phone=phone or None, id_number=id_number or None,
+        household=household, username=username or None, is_household_head=is_household_head,
+    )
+    if password:
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    person.save()
+    record_event("person.created", person, actor=by, place=household)
+    return person
+
+
+@transaction.atomic
+def update_person(person, *, by=None, **changes):
+    """Change a person's name, phone, ID number, household or head flag; record what changed."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if "full_name" in changes:
+        changes["full_name"] = (changes["full_name"] or "").strip()
+        if not changes["full_name"]:
+            raise ServiceError("name_required", _("A person needs a name."))
+    if "phone" in changes:
+        changes["phone"] = normalise_phone(changes["phone"]) or None
+        _check_unique("phone", changes["phone"], _("Phone"), exclude=person.pk)
+    if "id_number" in changes:
+        changes["id_number"] = normalise_id_number(changes["id_number"]) or None
+        _check_unique("id_number", changes["id_number"], _("ID-card number"), exclude=person.pk)
+    if "username" in changes:
+        changes["username"] = changes["username"] or None
+        _check_unique("username", changes["username"], _("User name"), exclude=person.pk)
+    household = changes.get("household")
+    if household is not None and household.kind != PlaceKind.HOUSEHOLD:
+        raise ServiceError("not_a_household", _("People live in households."))
+    changed = [name for name, value in changes.items() if getattr(person, name) != value]
+    for name in changed:
+        setattr(person, name, changes[name])
+    if changed:
+        person.save(update_fields=changed)
+        # Only the names of changed fields go on the record: never the personal data.
+        record_event("person.updated", person, actor=by, place=person.household, fields=changed)
+    return person
+
+
+@transaction.atomic
+def assign_role(person, *, role, place, organisation=None, by=None):
+    """Give ``person`` a role at ``place``; checks the place kind and organisation the role needs."""
+    spec = ROLE_SPECS[role]
+    if place.kind not in spec.place_kinds:
+        raise ServiceError(
+            "role_bad_place",
+            _("The role %(role)s is not held at a %(kind)s.")
+            % {"role": role.label if hasattr(role, "label") else role,
+               "kind": PlaceKind(place.kind).label},
+        )
+    if spec.org_kinds:
+        if organisation is None or organisation.kind not in spec.org_kinds:
+            raise ServiceError("role_needs_org", _("This role is held for an organisation."))
+        if not place.is_within(organisation.place) and not organisation.place.is_within(place):
+            raise ServiceError(
+                "role_org_elsewhere", _("The organisation is not attached to this place.")
+            )
+    assignment, created = RoleAssignment.objects.get_or_create(
+        person=person, role=role, place=place, defaults={"organisation": organisation}
+    )
+    if created:
+        if role == "system_admin" and not person.is_superuser:
+            person.is_superuser = True
+            person.save(update_fields=["is_superuser"])
+        record_event("role.assigned", person, actor=by, place=place, role=str(role))
+    forget_scope(person)
+    return assignment
+
+
+@transaction.atomic
+def revoke_role(assignment, *, by=None):
+    person = assignment.person
+    record_event(
+        "role.revoked", person, actor=by, place=assignment.place, role=assignment.role
+    )
+    assignment.delete()
+    if assignment.role == "system_admin" and not person.roles.filter(role="system_admin").exists():
+        person.is_superuser = False
+        person.save(update_fields=["is_superuser"])
+    forget_scope(person)
+
+
+@transaction.atomic
+def set_password(person, password, *, by=None):
+    person.set_password(password)
+    person.save(update_fields=["password"])
+    record_event("person.password_set", person, actor=by, place=person.household)
