@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests: a small world with one person in every role."""
 
+import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -148,3 +150,50 @@ def world(_module_world, db):
         forget_scope(person)
         person.refresh_from_db()
     return _module_world
+
+
+# --- A real headless Chromium (Debian's package), driven by Playwright -------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Launch Chromium once per test session."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    # make around it are still plain synchronous code.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in fresh browser contexts (no shared cookies); close them afterwards."""
+    contexts = []
+
+    def open_page(viewport=None, locale="zh-CN"):
+        context = browser.new_context(viewport=viewport or {"width": 390, "height": 844},
+                                      locale=locale)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name):
+    """Keep a screenshot under test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
