@@ -57,3 +57,33 @@ lock:
 	python3 -m venv "$$tmp" && "$$tmp/bin/pip" install -q uv && \
 	"$$tmp/bin/uv" pip compile pyproject.toml --extra test --generate-hashes \
 	  --python-version 3.11 -o requirements.lock
+
+# Benchmarks print figures and ratios; they never pass or fail on timings
+# (bench/README.md). BENCH_ARGS passes options, e.g. BENCH_ARGS="--households 100000".
+BENCH_ARGS ?=
+.PHONY: bench bench-postgres
+
+bench: install
+	$(PY) bench/places_tree.py --database sqlite $(BENCH_ARGS)
+
+bench-postgres: install
+	$(PY) scripts/with_postgres.py -- $(PY) bench/places_tree.py --database postgres $(BENCH_ARGS)
+
+# Interface translations (tongxin/locale; the .po and compiled .mo files are committed,
+# so `make demo` needs no gettext). Run it once to pull new strings into the catalogues,
+# translate the empty msgstr entries of zh_Hans/LC_MESSAGES/django.po by hand, then run it
+# again: zh_Hant is generated from zh_Hans with OpenCC, which lives in a throw-away venv
+# (never a dependency of the app or its tests), and everything is compiled with msgfmt
+# (Debian package gettext).
+MAKEMESSAGES_ARGS := -l zh_Hans -l zh_Hant -l en --ignore=.venv --ignore=var \
+  --ignore=bench --ignore=scripts --no-location --no-obsolete
+OPENCC := opencc-python-reimplemented==0.1.7
+.PHONY: translations
+
+translations: install
+	@command -v msgfmt >/dev/null || { echo "make translations needs gettext: apt-get install gettext" >&2; exit 1; }
+	cd tongxin && ../$(PY) -m tongxin makemessages $(MAKEMESSAGES_ARGS)
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	python3 -m venv "$$tmp" && "$$tmp/bin/pip" install -q $(OPENCC) && \
+	"$$tmp/bin/python" scripts/make_zh_hant.py
+	cd tongxin && ../$(PY) -m tongxin compilemessages

@@ -56,7 +56,12 @@ INSTALLED_APPS = [
     "tongxin.places",
     "tongxin.orgs",
     "tongxin.people",
+    "tongxin.matters",
+    "tongxin.deadlines",
+    "tongxin.notices",
     "tongxin.demo",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +160,7 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 TONGXIN_ROSTER_MAX_BYTES = 10 * 1024 * 1024
 
 # --- Security -------------------------------------------------------------------
@@ -172,6 +178,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
+
+# Background work (e-mails, deadline scans) through django-tasks; the database backend
+# needs no extra server: `tongxin db_worker` runs the queue.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TONGXIN_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+TONGXIN_PHOTO_MAX_COUNT = 9
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tongxin@localhost")

@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("tongxin.core.urls")),
     path("places/", include("tongxin.places.urls")),
     path("people/", include("tongxin.people.urls")),
+    path("matters/", include("tongxin.matters.urls")),
+    path("notices/", include("tongxin.notices.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

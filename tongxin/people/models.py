@@ -71,6 +71,7 @@ class Person(AbstractBaseUser, PermissionsMixin):
     id_number = models.CharField(
         _("ID-card number"), max_length=18, unique=True, null=True, blank=True
     )
+    email = models.EmailField(_("e-mail"), blank=True)
     household = models.ForeignKey(
         "places.Place", verbose_name=_("household"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="members",

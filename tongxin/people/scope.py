@@ -23,6 +23,11 @@ class Scope:
     roles: tuple = ()
     staff: bool = False
     household_code: str = ""
+    role_places: tuple = ()  # (role, place code) for every role held
+
+    def roots_for_roles(self, roles):
+        """Return the minimal place codes where any of ``roles`` is held."""
+        return tuple(minimal_roots(code for role, code in self.role_places if role in roles))
 
     def covers_place(self, code, roots_name="place_roots"):
         return self.everything or any(code.startswith(root) for root in getattr(self, roots_name))
@@ -68,6 +73,7 @@ def scope_for(user):
         roles=tuple(sorted({a.role for a in assignments})),
         staff=user.is_superuser or any(ROLE_SPECS[a.role].staff for a in assignments),
         household_code=household_code,
+        role_places=tuple((a.role, a.place.code) for a in assignments),
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope

@@ -1,0 +1,250 @@
+"""Forms of the residents' matter pages: raise (说事), rate (评事), reopen and inspect (验收).
+
+The forms parse and check what the resident typed; the services (services.py) decide
+and write. A ServiceError the service raises is put back on the form with
+``add_service_error`` so that it shows next to the field it is about.
+"""
+
+import uuid
+
+from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.matters import photos as photo_rules
+from tongxin.matters.choices import Satisfaction
+from tongxin.matters.models import Category
+from tongxin.matters.services import DESCRIPTION_MAX, TITLE_MAX, district_of, owner_for
+from tongxin.places.choices import PlaceKind
+
+# Which form field a service error code is about (the rest go above the form).
+SERVICE_ERROR_FIELDS = {
+    "title_required": "title",
+    "title_too_long": "title",
+    "description_required": "description",
+    "description_too_long": "description",
+    "bad_category": "category",
+    "place_required": "place",
+    "place_not_allowed": "place",
+    "place_too_wide": "place",
+    "no_owner": "place",
+    "photo_too_big": "photos",
+    "not_an_image": "photos",
+    "too_many_photos": "photos",
+    "comment_required": "comment",
+    "comment_too_long": "comment",
+    "reason_required": "reason",
+    "reason_too_long": "reason",
+    "note_required": "note",
+    "note_too_long": "note",
+}
+
+
+class ServiceErrorsMixin:
+    def add_service_error(self, error):
+        """Show a refused service call on the form: on its field if it has one here."""
+        field = SERVICE_ERROR_FIELDS.get(getattr(error, "code", None))
+        self.add_error(field if field in self.fields else None, error)
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Several photos in one input; cleans to a list (empty when none were chosen).
+
+    Size and count are checked here so a 50 MB upload is refused before it is decoded;
+    whether a file really is an image is checked by photos.clean_photo in the service.
+    """
+
+    default_error_messages = {
+        "too_big": _("%(name)s is larger than %(max)s."),
+        "too_many": _("At most %(n)d photos."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/*"}))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        uploads = data if isinstance(data, (list, tuple)) else [data]
+        if len(uploads) > photo_rules.max_photos():
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many_photos",
+                                        params={"n": photo_rules.max_photos()})
+        cleaned = [super(MultiplePhotoField, self).clean(upload, initial) for upload in uploads]
+        for upload in cleaned:
+            if upload.size > photo_rules.max_bytes():
+                raise forms.ValidationError(
+                    self.error_messages["too_big"], code="photo_too_big",
+                    params={"name": upload.name, "max": filesizeformat(photo_rules.max_bytes())},
+                )
+        return cleaned
+
+
+def grouped_categories(district):
+    """Return select choices for a district's active categories, grouped by top level.
+
+    Second-level categories are offered as they are, third-level ones as
+    "second › third"; one query.
+    """
+    nodes = list(Category.objects.filter(district=district, is_active=True)
+                 .order_by("depth", "position", "name").only("pk", "parent_id", "name", "depth"))
+    by_pk = {node.pk: node for node in nodes}
+    groups = {node.pk: [] for node in nodes if node.depth == 0}
+    for node in nodes:
+        if node.depth == 1 and node.parent_id in groups:
+            groups[node.parent_id].append((node.pk, node.name))
+        elif node.depth == 2:
+            middle = by_pk.get(node.parent_id)
+            if middle is not None and middle.parent_id in groups:
+                groups[middle.parent_id].append((node.pk, f"{middle.name} › {node.name}"))
+    choices = [("", _("Choose a category"))]
+    choices += [(by_pk[top].name, options) for top, options in groups.items() if options]
+    return choices
+
+
+class RaiseForm(ServiceErrorsMixin, forms.Form):
+    """A resident raises a matter (说事) in their building or compound."""
+
+    PLACE_BUILDING = "building"
+    PLACE_COMPOUND = "compound"
+
+    title = forms.CharField(
+        label=_("Title"), max_length=TITLE_MAX,
+        error_messages={"required": _("Please give the matter a short title.")},
+        help_text=_("In a few words: what is wrong, and where?"),
+    )
+    description = forms.CharField(
+        label=_("Description"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Please describe the matter.")},
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(),
+        error_messages={
+            "required": _("Please choose a category."),
+            "invalid_choice": _("Choose a category of your district."),
+        },
+    )
+    place = forms.ChoiceField(label=_("Where"), widget=forms.RadioSelect)
+    photos = MultiplePhotoField(
+        label=_("Photos"),
+        help_text=_("Optional. Locations and other hidden data are removed from photos."),
+    )
+    publish_consent = forms.BooleanField(
+        label=_("The compound board may show my name (masked, e.g. 张*明) with the result"),
+        required=False, help_text=_("Your phone number is never shown."),
+    )
+    idempotency_key = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput,
+        initial=lambda: uuid.uuid4().hex,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.building = user.household.parent
+        self.compound = owner_for(self.building, PlaceKind.COMPOUND)
+        district = district_of(self.building)
+        category = self.fields["category"]
+        category.queryset = Category.objects.filter(district=district, is_active=True, depth__gt=0)
+        category.choices = grouped_categories(district)
+        self.fields["place"].choices = [
+            (self.PLACE_BUILDING, _("My building: %(name)s") % {"name": self.building.name}),
+            (self.PLACE_COMPOUND, _("The whole compound: %(name)s") % {"name": self.compound.name}),
+        ]
+        self.fields["place"].initial = self.PLACE_BUILDING
+        similar = {
+            "hx-get": reverse_lazy("matters:similar"),
+            "hx-trigger": "keyup changed delay:600ms, change",
+            "hx-target": "#similar",
+            "hx-include": "[name=title],[name=description]",
+            "hx-params": "title,description",
+        }
+        self.fields["title"].widget.attrs.update(similar, autocomplete="off")
+        self.fields["description"].widget.attrs.update(similar)
+        self.fields["photos"].widget.attrs["data-max-bytes"] = photo_rules.max_bytes()
+        self.fields["photos"].widget.attrs["data-max-count"] = photo_rules.max_photos()
+
+    def clean_place(self):
+        return self.compound if self.cleaned_data["place"] == self.PLACE_COMPOUND else self.building
+
+    def service_arguments(self):
+        """Return the keyword arguments of services.raise_matter for the cleaned form."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"], "description": data["description"],
+            "category": data["category"], "place": data["place"], "photos": data["photos"],
+            "publish_consent": data["publish_consent"],
+            "idempotency_key": data["idempotency_key"] or None,
+        }
+
+
+class SimilarForm(forms.Form):
+    """What the resident has typed so far (the "me too" search); long text is cut short."""
+
+    title = forms.CharField(required=False)
+    description = forms.CharField(required=False)
+
+    def text(self):
+        if not self.is_valid():
+            return ""
+        return f"{self.cleaned_data['title'][:TITLE_MAX]} {self.cleaned_data['description'][:1000]}".strip()
+
+
+class RateForm(ServiceErrorsMixin, forms.Form):
+    """The reporter rates the result (评事)."""
+
+    satisfaction = forms.ChoiceField(
+        label=_("How satisfied are you with the result?"), choices=Satisfaction.choices,
+        widget=forms.RadioSelect, error_messages={"required": _("Please choose a rating.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you are unsatisfied: say what is still wrong."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("satisfaction") == Satisfaction.UNSATISFIED and not data.get("comment"):
+            self.add_error("comment", forms.ValidationError(
+                _("Please say what is still wrong when you are unsatisfied."),
+                code="comment_required"))
+        return data
+
+
+class ReopenForm(ServiceErrorsMixin, forms.Form):
+    """The reporter reopens a closed matter, saying why."""
+
+    reason = forms.CharField(
+        label=_("Why reopen it?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Please say why the matter should be reopened.")},
+    )
+
+
+class InspectForm(ServiceErrorsMixin, forms.Form):
+    """A resident representative inspects and accepts a result (验收), or fails it."""
+
+    passed = forms.TypedChoiceField(
+        label=_("Inspection result"), widget=forms.RadioSelect,
+        choices=[("yes", _("Passed: accept the result")), ("no", _("Failed: send it back"))],
+        coerce=lambda value: value == "yes",
+        error_messages={"required": _("Please say whether the result passed.")},
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the result fails: say what must be put right."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("passed") is False and not data.get("note"):
+            self.add_error("note", forms.ValidationError(
+                _("Please say what must be put right when the result fails."),
+                code="note_required"))
+        return data

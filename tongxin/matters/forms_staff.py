@@ -1,0 +1,334 @@
+"""Forms of the staff pages: one small form per action on a matter, the list filters,
+and recording a matter on a resident's behalf. Forms only parse; services decide."""
+
+import re
+import uuid
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.deadlines import policy
+from tongxin.matters.choices import (
+    LEVEL_ORDER, Channel, Kind, Level, RejectReason, Status,
+)
+from tongxin.matters.models import Category, Matter
+from tongxin.orgs.choices import OrgKind
+from tongxin.orgs.models import Organisation
+from tongxin.people.models import Person
+from tongxin.people.scope import scope_for
+from tongxin.places.choices import PlaceKind
+from tongxin.places.models import Place, subtrees_q
+
+NOTE_MAX = 2000
+RECORD_PLACE_KINDS = (PlaceKind.COMPOUND, PlaceKind.BUILDING)
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": "image/*", **(attrs or {})})
+
+
+class MultiplePhotoField(forms.FileField):
+    """Several photos in one input; the services check and re-encode each of them."""
+
+    widget = MultiplePhotoInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class CategoryField(forms.ModelChoiceField):
+    """A district's category tree as one select, indented by depth."""
+
+    def label_from_instance(self, obj):
+        return "\u3000" * obj.depth + obj.name
+
+
+def categories_of(district):
+    return Category.objects.filter(district=district, is_active=True).order_by(
+        "position", "depth", "name")
+
+
+def note_field(label=_("Note"), required=False, max_length=NOTE_MAX):
+    return forms.CharField(label=label, required=required, max_length=max_length,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MatterActionForm(forms.Form):
+    """A form acting on one matter, for one user."""
+
+    def __init__(self, *args, matter, user, **kwargs):
+        self.matter, self.user = matter, user
+        super().__init__(*args, **kwargs)
+
+
+class TriageForm(MatterActionForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
+    category = CategoryField(label=_("Category"), queryset=Category.objects.none())
+    emergency = forms.BooleanField(label=_("Emergency"), required=False)
+    golden_reason = forms.CharField(
+        label=_("Golden idea: why"), required=False, max_length=200,
+        help_text=_("Fill in only if the suggestion is a golden idea (金点子); the resident earns points."),
+    )
+    note = note_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories_of(self.matter.district_id)
+        self.fields["category"].initial = self.matter.category_id
+        self.fields["emergency"].initial = self.matter.emergency
+
+
+class RejectForm(MatterActionForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=RejectReason.choices)
+    note = note_field()
+
+
+class EscalateForm(MatterActionForm):
+    to_level = forms.ChoiceField(label=_("To"), required=False)
+    reason = note_field(_("Why"), required=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        try:
+            current = LEVEL_ORDER.index(Level(self.matter.owner_level))
+        except ValueError:
+            current = 0
+        self.fields["to_level"].choices = [("", _("The next level up"))] + [
+            (level.value, level.label) for level in LEVEL_ORDER[current + 1:]
+        ]
+
+
+class ParkForm(MatterActionForm):
+    date = forms.DateField(label=_("Deliberation day"), required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+    note = note_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = policy.next_deliberation_day(self.matter.district)
+
+    def clean_date(self):
+        return self.cleaned_data["date"] or policy.next_deliberation_day(self.matter.district)
+
+
+class ResumeForm(MatterActionForm):
+    note = note_field()
+
+
+class WhistleForm(MatterActionForm):
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Departments"), queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = note_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        place = self.matter.place
+        self.fields["departments"].queryset = Organisation.objects.filter(
+            kind=OrgKind.DEPARTMENT, place__code__in=[*place.ancestor_codes(), place.code],
+        ).order_by("name")
+
+
+class ResolveForm(MatterActionForm):
+    what_was_done = note_field(_("What was done"), required=True, max_length=5000)
+    basis = note_field(_("On what basis"), required=True)
+    standard = note_field(_("To what standard"), required=True)
+    photos = MultiplePhotoField(label=_("Photos"))
+
+
+class CloseUnsolvedForm(MatterActionForm):
+    reason = note_field(_("Why it cannot be solved"), required=True)
+
+
+class MergeForm(MatterActionForm):
+    into = forms.CharField(
+        label=_("Merge into matter"), max_length=20,
+        help_text=_("The number of the matter to keep, e.g. 2026-000123."),
+    )
+
+    def clean_into(self):
+        raw = self.cleaned_data["into"].strip()
+        match = re.fullmatch(r"(?:(\d{4})-)?0*(\d+)", raw)
+        target = None
+        if match:
+            target = Matter.objects.visible_to(self.user).filter(pk=int(match.group(2))).first()
+            if target is not None and match.group(1) and target.number != f"{match.group(1)}-{int(match.group(2)):06d}":
+                target = None
+        if target is None:
+            raise forms.ValidationError(_("No matter %(number)s that you can see."),
+                                        code="no_matter", params={"number": raw})
+        return target
+
+
+class RecategoriseForm(MatterActionForm):
+    category = CategoryField(label=_("Category"), queryset=Category.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories_of(self.matter.district_id)
+        self.fields["category"].initial = self.matter.category_id
+
+
+class FlagGoldenForm(MatterActionForm):
+    reason = forms.CharField(label=_("Why it is a golden idea"), max_length=200)
+
+
+class CloseForm(MatterActionForm):
+    """Closing after inspection asks nothing more: the button is the confirmation."""
+
+
+class ReportInForm(forms.Form):
+    note = note_field()
+
+
+class AnswerForm(forms.Form):
+    answer = note_field(_("Answer"), required=True, max_length=5000)
+
+
+# --- the staff matter list --------------------------------------------------------------------
+
+
+class MatterFilterForm(forms.Form):
+    q = forms.CharField(label=_("Title contains"), required=False, max_length=64)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    level = forms.ChoiceField(label=_("Owner level"), required=False)
+    category = forms.ModelChoiceField(label=_("Category"), required=False,
+                                      queryset=Category.objects.none())
+    place = forms.RegexField(label=_("Place code starts with"), required=False, max_length=32,
+                             regex=r"^\d+$")
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        any_ = [("", _("Any"))]
+        self.fields["status"].choices = any_ + list(Status.choices)
+        self.fields["kind"].choices = any_ + list(Kind.choices)
+        self.fields["level"].choices = any_ + list(Level.choices)
+        self.fields["category"].empty_label = _("Any")
+        scope = scope_for(user)
+        tops = Category.objects.filter(parent__isnull=True, is_active=True)
+        if not scope.everything:
+            tops = tops.filter(Q(district__code__in=scope.place_ancestors)
+                               | subtrees_q(scope.place_roots, "district__code"))
+        self.fields["category"].queryset = tops.order_by("position", "name")
+
+    def filter(self, matters, now):
+        """Return ``matters`` narrowed by the valid filters."""
+        if not self.is_valid():
+            return matters
+        data = self.cleaned_data
+        if data["q"]:
+            matters = matters.filter(title__icontains=data["q"].strip())
+        if data["status"]:
+            matters = matters.filter(status=data["status"])
+        if data["kind"]:
+            matters = matters.filter(kind=data["kind"])
+        if data["level"]:
+            matters = matters.filter(owner_level=data["level"])
+        if data["category"]:
+            top = data["category"]
+            matters = matters.filter(Q(category=top) | Q(category__parent=top)
+                                     | Q(category__parent__parent=top))
+        if data["place"]:
+            matters = matters.filter(subtrees_q([data["place"]], "place_code"))
+        if data["overdue"]:
+            matters = matters.overdue(now)
+        return matters
+
+
+# --- recording a matter on a resident's behalf ---------------------------------------------------
+
+
+def residents_for(user):
+    """Return the residents ``user`` may record a matter for (people with a household)."""
+    return Person.objects.visible_to(user).filter(household__isnull=False, is_active=True)
+
+
+def search_residents(user, term, limit=10):
+    term = (term or "").strip()
+    if not term:
+        return []
+    return list(
+        residents_for(user).filter(Q(full_name__contains=term) | Q(phone__contains=term))
+        .select_related("household", "household__parent").order_by("full_name", "pk")[:limit]
+    )
+
+
+def record_places(user, limit=300):
+    """Return the compounds and buildings ``user`` may record at (for the suggestions list)."""
+    return Place.objects.visible_to(user).filter(kind__in=RECORD_PLACE_KINDS).order_by("code")[:limit]
+
+
+class RecordForm(forms.Form):
+    q = forms.CharField(label=_("Find the resident"), required=False, max_length=64,
+                        help_text=_("Name or phone number; leave empty for a walk-in or an anonymous caller."))
+    reporter = forms.ModelChoiceField(label=_("Resident"), required=False,
+                                      queryset=Person.objects.none(), widget=forms.HiddenInput)
+    contact_name = forms.CharField(label=_("Contact name"), required=False, max_length=64)
+    contact_phone = forms.CharField(label=_("Contact phone"), required=False, max_length=20)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices,
+                                initial=Channel.VISIT)
+    level = forms.ChoiceField(
+        label=_("Level"), initial=Level.GRID,
+        choices=[(level.value, level.label) for level in (Level.GRID, Level.COMPOUND, Level.COMMUNITY)],
+    )
+    place = forms.CharField(
+        label=_("Place code"), required=False, max_length=32,
+        help_text=_("A compound or building; empty means the resident's own building."),
+        widget=forms.TextInput(attrs={"list": "record-places", "inputmode": "numeric"}),
+    )
+    title = forms.CharField(label=_("Title"), max_length=100)
+    description = forms.CharField(label=_("Description"), max_length=5000,
+                                  widget=forms.Textarea(attrs={"rows": 5}))
+    category = CategoryField(label=_("Category"), queryset=Category.objects.none())
+    emergency = forms.BooleanField(label=_("Emergency"), required=False)
+    publish_consent = forms.BooleanField(
+        label=_("The resident agrees that the result is published with their name"), required=False)
+    photos = MultiplePhotoField(label=_("Photos"))
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["reporter"].queryset = residents_for(user)
+        self.fields["idempotency_key"].initial = uuid.uuid4().hex
+        scope = scope_for(user)
+        categories = Category.objects.filter(is_active=True)
+        if not scope.everything:
+            categories = categories.filter(Q(district__code__in=scope.place_ancestors)
+                                           | subtrees_q(scope.place_roots, "district__code"))
+        self.fields["category"].queryset = categories.order_by("district", "position", "depth", "name")
+
+    def clean_place(self):
+        code = self.cleaned_data["place"].strip()
+        if not code:
+            return None
+        place = Place.objects.visible_to(self.user).filter(code=code, kind__in=RECORD_PLACE_KINDS).first()
+        if place is None:
+            raise forms.ValidationError(
+                _("No compound or building %(code)s in your area."), code="bad_place",
+                params={"code": code})
+        return place
+
+    def clean(self):
+        data = super().clean()
+        reporter = data.get("reporter")
+        if "place" in data and data["place"] is None:
+            if reporter is not None and reporter.household_id:
+                data["place"] = reporter.household.parent
+            else:
+                self.add_error("place", _("Choose where the matter is (a compound or building code)."))
+        return data

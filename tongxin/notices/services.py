@@ -1,0 +1,29 @@
+"""Notify people: an in-app notice now, an e-mail through a background task after commit."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from tongxin.notices.models import Notice
+
+
+def notify(recipients, kind, *, matter=None, **params):
+    """Queue a notice of ``kind`` for each distinct recipient; call inside the service's transaction."""
+    people = {person.pk: person for person in recipients if person is not None}
+    notices = Notice.objects.bulk_create(
+        Notice(recipient_id=pk, kind=kind, params=params, matter=matter) for pk in people
+    )
+    emails = [n.pk for n in notices if getattr(people[n.recipient_id], "email", "")]
+    if emails:
+        from tongxin.notices.tasks import send_notice_emails
+
+        transaction.on_commit(lambda: send_notice_emails.enqueue(emails))
+    return notices
+
+
+def mark_read(notice, *, by):
+    if notice.recipient_id != by.pk:
+        raise PermissionError("not your notice")
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+    return notice

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from tongxin.notices import views
+
+app_name = "notices"
+# Names used elsewhere: notices:inbox, notices:read.
+urlpatterns = [
+]
