@@ -228,9 +228,8 @@ def _raise(*, by, title, description, category, place, reporter, channel, level,
     if not isinstance(category, Category) or category.district_id != district.pk or not category.is_active:
         raise ServiceError("bad_category", _("Choose a category of this district."))
     if staff:
+        # Staff name the channel; a caller who gives no name is recorded without a reporter.
         channel = Channel(channel)
-        if reporter is None and not contact_name:
-            reporter = None  # an anonymous caller: allowed, recorded as such
     else:
         if channel not in RESIDENT_CHANNELS:
             channel = Channel.ONLINE
@@ -568,7 +567,6 @@ def resolve(matter, *, by, what_was_done, basis, standard, photos=()):
 def _send_back(matter, *, by, before, action, note, **data):
     matter.status = Status.RECTIFYING
     matter.rework_count += 1
-    matter.published_at = matter.published_at  # the earlier result stays on the board
     _set_deadline(matter, Stage.RECTIFY)
     _save(matter, "status", "rework_count", "stage", "due_at", "overdue_notified_at")
     _event(matter, action, by=by, before=before, note=note, **data)

@@ -4,16 +4,28 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.places.choices import PlaceKind
 
-# Codes are digit strings, so every code that starts with X lies in [X, X + ":"):
-# ":" is the character after "9". Range queries use the plain B-tree index on
-# both SQLite and PostgreSQL, where LIKE 'X%' would not on SQLite.
-_AFTER_DIGITS = ":"
+def upper_bound(code):
+    """Return the smallest digit string above every code that starts with ``code``, or None.
+
+    "4401" → "4402" and "4409" → "441": a code starts with the prefix exactly when it
+    lies in [prefix, bound). Only digits are compared, so the range holds under any
+    collation that orders 0–9 (PostgreSQL's ICU collations included), unlike a bound
+    such as prefix + ":" which holds under the "C" collation only. A prefix of nines
+    has no bound: every digit string at or above it starts with it.
+    """
+    stripped = code.rstrip("9")
+    if not stripped:
+        return None
+    return stripped[:-1] + str(int(stripped[-1]) + 1)
 
 
 def subtree_q(code, field="code", include_self=True):
-    """Return a Q matching codes at or below ``code`` in ``field``."""
-    lower = {f"{field}__gte" if include_self else f"{field}__gt": code}
-    return Q(**lower, **{f"{field}__lt": code + _AFTER_DIGITS})
+    """Return a Q matching codes at or below ``code`` in ``field`` (a B-tree range scan)."""
+    query = Q(**{f"{field}__gte" if include_self else f"{field}__gt": code})
+    bound = upper_bound(code)
+    if bound is not None:
+        query &= Q(**{f"{field}__lt": bound})
+    return query
 
 
 def subtrees_q(codes, field="code"):

@@ -7,7 +7,9 @@ import sys
 
 
 def run_tongxin(args, tmp_path, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process only: not for production.
+    dropped = {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update({"TONGXIN_VAR_DIR": str(tmp_path), **env})
     return subprocess.run(
         [sys.executable, "-m", "tongxin", *args], env=environment,
