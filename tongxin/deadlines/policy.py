@@ -4,8 +4,16 @@ Times are computed in Asia/Shanghai (settings.TIME_ZONE) and stored in UTC. "N w
 days" means the same time of day on the N-th working day after the start; a working
 day is Monday to Friday unless the district's calendar says otherwise (holidays, and
 the weekend days worked to make up for them, 调休).
+
+Which rule applies: the district's own rules and the defaults below compete, and the
+most specific matching rule wins; on equal terms the district's own rule wins. So a
+district's general "hear within 12 hours" replaces the general default but leaves the
+one-hour rule for emergencies in force, until the district sets its own for those.
+Specificity: an emergency rule (for an emergency) beats a category rule, which beats a
+kind rule, which beats a level rule; a deeper category beats its parent.
 """
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -49,10 +57,11 @@ DEFAULTS = (
 
 def _specificity(rule, category_ids):
     score = 0
+    if rule.emergency:
+        # An emergency's short limit must not be lost to a longer category limit.
+        score += 1000
     if rule.category_id is not None:
         score += 100 + category_ids.index(rule.category_id)  # deeper categories win
-    if rule.emergency:
-        score += 8
     if rule.kind:
         score += 4
     if rule.level:
@@ -80,18 +89,19 @@ def category_chain(category):
 
 
 def rule_for(*, district, stage, kind="", level="", category=None, emergency=False):
-    """Return the most specific rule: the district's own first, then the defaults."""
+    """Return the most specific matching rule; the district's own wins over an equal default."""
     category_ids = category_chain(category)
     own = [
         Rule(r.stage, r.amount, r.unit, r.kind, r.level, r.category_id, r.emergency)
         for r in DeadlineRule.objects.filter(district=district, stage=stage)
     ]
-    for candidates in (own, DEFAULTS):
-        matching = [r for r in candidates
-                    if _matches(r, stage, kind, level, category_ids, emergency)]
-        if matching:
-            return max(matching, key=lambda r: _specificity(r, category_ids))
-    raise LookupError(f"no deadline rule for {stage}")
+    candidates = [(r, True) for r in own] + [(r, False) for r in DEFAULTS]
+    matching = [(r, is_own) for r, is_own in candidates
+                if _matches(r, stage, kind or "", level or "", category_ids, emergency)]
+    if not matching:
+        raise LookupError(f"no deadline rule for {stage}")
+    rule, _is_own = max(matching, key=lambda pair: (_specificity(pair[0], category_ids), pair[1]))
+    return rule
 
 
 def working_day_overrides(district, first, last):
@@ -139,14 +149,26 @@ def settings_for(district):
     )
 
 
+def _day_in_month(year, month, day):
+    """Return ``day`` of the month, or its last day when the month is shorter (the 31st in June)."""
+    return date(year, month, max(1, min(day, calendar.monthrange(year, month)[1])))
+
+
 def next_deliberation_day(district, after=None):
-    """Return the next monthly deliberation day (the 10th by default) after ``after``."""
-    today = timezone.localdate(after or timezone.now())
+    """Return the next monthly deliberation day (the 10th by default) after ``after``.
+
+    ``after`` is a date or an aware datetime (its Shanghai date counts); on the
+    deliberation day itself the next one is a month later.
+    """
+    if isinstance(after, datetime) or after is None:
+        today = timezone.localdate(after or timezone.now())
+    else:
+        today = after
     day = settings_for(district).deliberation_day
-    candidate = date(today.year, today.month, min(day, 28))
+    candidate = _day_in_month(today.year, today.month, day)
     if candidate <= today:
         year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-        candidate = date(year, month, min(day, 28))
+        candidate = _day_in_month(year, month, day)
     return candidate
 
 

@@ -89,22 +89,23 @@ class MultiplePhotoField(forms.FileField):
 def grouped_categories(district):
     """Return select choices for a district's active categories, grouped by top level.
 
-    Second-level categories are offered as they are, third-level ones as
-    "second › third"; one query.
+    Second-level categories are offered as they are, each followed by its third-level
+    ones as "second › third"; one query.
     """
     nodes = list(Category.objects.filter(district=district, is_active=True)
                  .order_by("depth", "position", "name").only("pk", "parent_id", "name", "depth"))
-    by_pk = {node.pk: node for node in nodes}
-    groups = {node.pk: [] for node in nodes if node.depth == 0}
+    children = {}
     for node in nodes:
-        if node.depth == 1 and node.parent_id in groups:
-            groups[node.parent_id].append((node.pk, node.name))
-        elif node.depth == 2:
-            middle = by_pk.get(node.parent_id)
-            if middle is not None and middle.parent_id in groups:
-                groups[middle.parent_id].append((node.pk, f"{middle.name} › {node.name}"))
+        children.setdefault(node.parent_id, []).append(node)
     choices = [("", _("Choose a category"))]
-    choices += [(by_pk[top].name, options) for top, options in groups.items() if options]
+    for top in children.get(None, []):
+        options = []
+        for middle in children.get(top.pk, []):
+            options.append((middle.pk, middle.name))
+            options += [(leaf.pk, f"{middle.name} › {leaf.name}")
+                        for leaf in children.get(middle.pk, [])]
+        if options:
+            choices.append((top.name, options))
     return choices
 
 
@@ -130,7 +131,7 @@ class RaiseForm(ServiceErrorsMixin, forms.Form):
             "invalid_choice": _("Choose a category of your district."),
         },
     )
-    place = forms.ChoiceField(label=_("Where"), widget=forms.RadioSelect)
+    place = forms.ChoiceField(label=_("Where"))
     photos = MultiplePhotoField(
         label=_("Photos"),
         help_text=_("Optional. Locations and other hidden data are removed from photos."),
@@ -200,8 +201,9 @@ class RateForm(ServiceErrorsMixin, forms.Form):
     """The reporter rates the result (评事)."""
 
     satisfaction = forms.ChoiceField(
-        label=_("How satisfied are you with the result?"), choices=Satisfaction.choices,
-        widget=forms.RadioSelect, error_messages={"required": _("Please choose a rating.")},
+        label=_("How satisfied are you with the result?"),
+        choices=[("", _("Choose a rating")), *Satisfaction.choices],
+        error_messages={"required": _("Please choose a rating.")},
     )
     comment = forms.CharField(
         label=_("Comment"), required=False, max_length=2000,
@@ -231,8 +233,9 @@ class InspectForm(ServiceErrorsMixin, forms.Form):
     """A resident representative inspects and accepts a result (验收), or fails it."""
 
     passed = forms.TypedChoiceField(
-        label=_("Inspection result"), widget=forms.RadioSelect,
-        choices=[("yes", _("Passed: accept the result")), ("no", _("Failed: send it back"))],
+        label=_("Inspection result"),
+        choices=[("", _("Choose")), ("yes", _("Passed: accept the result")),
+                 ("no", _("Failed: send it back"))],
         coerce=lambda value: value == "yes",
         error_messages={"required": _("Please say whether the result passed.")},
     )

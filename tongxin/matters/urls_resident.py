@@ -5,4 +5,12 @@ from tongxin.matters import views_resident as views
 # Names used elsewhere: matters:raise, matters:mine, matters:similar, matters:support,
 # matters:rate, matters:reopen, matters:board, matters:inspect.
 urlpatterns = [
+    path("raise/", views.raise_matter, name="raise"),
+    path("similar/", views.similar, name="similar"),
+    path("mine/", views.mine, name="mine"),
+    path("board/<str:code>/", views.board, name="board"),
+    path("<int:pk>/support/", views.support, name="support"),
+    path("<int:pk>/rate/", views.rate, name="rate"),
+    path("<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("<int:pk>/inspect/", views.inspect, name="inspect"),
 ]

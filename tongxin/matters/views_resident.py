@@ -1,0 +1,304 @@
+"""Residents' matter pages: raise (说事) with "me too", my matters, the compound board (公示栏),
+and the reporter's and representatives' judgement (评事: rate, reopen, inspect).
+
+For the matter page (views_staff.matter_detail): include "matters/_reporter_actions.html"
+with the context that ``reporter_actions_context(matter, user)`` returns, e.g.
+
+    context.update(reporter_actions_context(matter, request.user))
+
+It holds ``show_reporter_actions``, ``rate_form``, ``reopen_form``, ``reporter_actions``
+(the reporter's allowed actions) and ``reopen_until``. Without it the partial falls back to the matter's status.
+
+Views parse, authorise and call services; a refused call (ServiceError, TransitionError,
+PermissionDenied) is shown as a message or on the form, never as a server error.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tongxin.core.errors import ServiceError
+from tongxin.core.masking import mask_name
+from tongxin.deadlines import policy
+from tongxin.deadlines.choices import Stage
+from tongxin.matters import services
+from tongxin.matters.choices import Status
+from tongxin.matters.forms_resident import (
+    InspectForm, RaiseForm, RateForm, ReopenForm, SimilarForm,
+)
+from tongxin.matters.models import Inspection, Matter, Resolution, Support
+from tongxin.people.scope import scope_for
+from tongxin.places.choices import PlaceKind
+from tongxin.places.models import Place
+
+PAGE_SIZE = 20
+REPORTER_ACTIONS = ("rate_ok", "rate_unsatisfied", "reopen")
+
+
+def reporter_actions_context(matter, user):
+    """Return the context of "matters/_reporter_actions.html" for ``user`` on ``matter``."""
+    actions = [a for a in services.allowed_actions(matter, user) if a in REPORTER_ACTIONS]
+    reopen_until = None
+    if "reopen" in actions and matter.closed_at:
+        reopen_until = policy.deadline(district=matter.district, stage=Stage.REOPEN_WINDOW,
+                                       start=matter.closed_at, category=matter.category)
+    return {
+        "show_reporter_actions": bool(actions),
+        "reporter_actions": actions,
+        "rate_form": RateForm(auto_id="rate_%s"),
+        "reopen_form": ReopenForm(auto_id="reopen_%s"),
+        "reopen_until": reopen_until,
+    }
+
+
+def _household_or_403(user):
+    """Return the user's household: raising and supporting are for residents."""
+    if user.household_id is None:
+        raise Forbidden(_("Only residents registered in a household can raise matters here."))
+    return user.household
+
+
+def _detail_url(matter):
+    return reverse("matters:detail", args=[matter.pk])
+
+
+def _is_htmx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def _error_messages(request, errors):
+    for error in errors:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+
+
+def _form_messages(request, form):
+    for field, errors in form.errors.items():
+        for message in errors:
+            messages.error(request, message)
+
+
+# --- raise (说事) and "me too" -----------------------------------------------------------
+
+
+@login_required
+def raise_matter(request):
+    """Let a resident raise a matter; a repeated submission of the same form files it once."""
+    _household_or_403(request.user)
+    if request.method == "POST":
+        form = RaiseForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            try:
+                matter = services.raise_matter(by=request.user, **form.service_arguments())
+            except ServiceError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, _("Your matter %(number)s has been raised.")
+                                 % {"number": matter.number})
+                return redirect(_detail_url(matter))
+    else:
+        form = RaiseForm(user=request.user)
+    return render(request, "matters/raise.html", {"form": form})
+
+
+@login_required
+@require_GET
+def similar(request):
+    """Return the open matters in the resident's compound that read like what they typed."""
+    household = _household_or_403(request.user)
+    text = SimilarForm(request.GET).text()
+    found = []
+    if len(text) >= 4:
+        found = services.similar_open_matters(place=household.parent, text=text)
+    supported = set(Support.objects.filter(person=request.user, matter__in=[m.pk for m in found])
+                    .values_list("matter_id", flat=True)) if found else set()
+    rows = [{"matter": m, "supported": m.pk in supported,
+             "own": m.reporter_id == request.user.pk} for m in found]
+    return render(request, "matters/_similar.html", {"rows": rows, "searched": bool(text)})
+
+
+@login_required
+@require_POST
+def support(request, pk):
+    """Add the resident's "me too" to an open matter in their compound."""
+    _household_or_403(request.user)
+    matter = get_object_or_404(Matter.objects.select_related("place"), pk=pk)
+    if not services.may_raise_at(request.user, matter.place):
+        raise Http404
+    error = None
+    if matter.reporter_id == request.user.pk:
+        error = ServiceError("own_matter", _("You raised this matter yourself."))
+    else:
+        try:
+            matter = services.support(matter, by=request.user)
+        except ServiceError as refused:
+            error = refused
+    if _is_htmx(request):
+        row = {"matter": matter, "supported": error is None or
+               Support.objects.filter(matter=matter, person=request.user).exists(),
+               "own": matter.reporter_id == request.user.pk, "error": error}
+        return render(request, "matters/_support_button.html", {"row": row})
+    if error is not None:
+        _error_messages(request, [error])
+    else:
+        messages.success(request, _("Thank you: your support has been added."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = _detail_url(matter)
+    return redirect(target)
+
+
+# --- my matters -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def mine(request):
+    """List the matters the user raised or supported, newest first."""
+    user = request.user
+    supported = Support.objects.filter(person=user).values("matter_id")
+    matters = (Matter.objects.filter(Q(reporter=user) | Q(pk__in=supported))
+               .select_related("category", "place").order_by("-created_at", "-pk"))
+    page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "matters/mine.html", {"page": page})
+
+
+# --- the compound board (公示栏) and inspection (验收) -------------------------------------------
+
+
+def may_see_board(user, compound):
+    """Whether ``user`` lives in ``compound`` or holds a role in it or above it."""
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    codes = [code for _role, code in scope.role_places]
+    if scope.household_code:
+        codes.append(scope.household_code)
+    return any(code.startswith(compound.code) or compound.code.startswith(code) for code in codes)
+
+
+def _compound_of(matter):
+    try:
+        return services.owner_for(matter.place, PlaceKind.COMPOUND)
+    except ServiceError:
+        return None
+
+
+def _public_name(matter):
+    """Return the reporter's name as the board may show it: masked, and only with consent."""
+    if not matter.publish_consent:
+        return ""
+    name = matter.reporter.full_name if matter.reporter_id else matter.contact_name
+    return mask_name(name)
+
+
+@login_required
+@require_GET
+def board(request, code):
+    """Show the results published for a compound, without personal data unless agreed."""
+    user = request.user
+    compound = get_object_or_404(Place, code=code, kind=PlaceKind.COMPOUND)
+    if not may_see_board(user, compound):
+        raise Http404
+    rounds = Resolution.objects.order_by("-round").prefetch_related(
+        Prefetch("inspections", queryset=Inspection.objects.filter(inspector=user),
+                 to_attr="mine"))
+    matters = (Matter.objects.published_in(compound)
+               .select_related("category", "reporter", "place")
+               .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"))
+               .order_by("-published_at", "-pk"))
+    page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for matter in page:
+        resolution = matter.rounds[0] if matter.rounds else None
+        may_inspect = "inspect_pass" in services.allowed_actions(matter, user)
+        rows.append({
+            "matter": matter,
+            "resolution": resolution,
+            "name": _public_name(matter),
+            "inspect_form": InspectForm(auto_id=f"inspect{matter.pk}_%s")
+            if may_inspect and resolution and not resolution.mine else None,
+            "inspected": bool(resolution and resolution.mine),
+        })
+    return render(request, "matters/board.html",
+                  {"compound": compound, "page": page, "rows": rows})
+
+
+@login_required
+@require_POST
+def inspect(request, pk):
+    """Record a representative's inspection of a published result."""
+    matter = Matter.objects.select_related("place").filter(pk=pk, published_at__isnull=False).first()
+    compound = _compound_of(matter) if matter else None
+    if compound is None or not may_see_board(request.user, compound):
+        raise Http404
+    form = InspectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.inspect(matter, by=request.user, passed=form.cleaned_data["passed"],
+                             note=form.cleaned_data["note"])
+        except ServiceError as error:
+            _error_messages(request, [error])
+        else:
+            messages.success(request, _("Your inspection has been recorded."))
+    else:
+        _form_messages(request, form)
+    return redirect(reverse("matters:board", args=[compound.code]) + f"#matter-{matter.pk}")
+
+
+# --- the reporter's judgement (评事) -----------------------------------------------------------
+
+
+def _own_view(request, pk):
+    matter = Matter.objects.visible_to(request.user).filter(pk=pk).first()
+    if matter is None:
+        raise Http404
+    return matter
+
+
+@login_required
+@require_POST
+def rate(request, pk):
+    """The reporter rates the result: satisfied closes it, unsatisfied sends it back."""
+    matter = _own_view(request, pk)
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            matter = services.rate(matter, by=request.user, **form.cleaned_data)
+        except ServiceError as error:
+            _error_messages(request, [error])
+        else:
+            if matter.status == Status.CLOSED:
+                messages.success(request, _("Thank you for your rating: the matter is closed."))
+            else:
+                messages.success(request, _("Thank you: the matter has been sent back to be put right."))
+    else:
+        _form_messages(request, form)
+    return redirect(_detail_url(matter))
+
+
+@login_required
+@require_POST
+def reopen(request, pk):
+    """The reporter reopens a closed matter within the district's window."""
+    matter = _own_view(request, pk)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reopen(matter, by=request.user, reason=form.cleaned_data["reason"])
+        except ServiceError as error:
+            _error_messages(request, [error])
+        else:
+            messages.success(request, _("The matter has been reopened."))
+    else:
+        _form_messages(request, form)
+    return redirect(_detail_url(matter))

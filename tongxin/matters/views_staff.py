@@ -1,0 +1,459 @@
+"""Staff pages of the matter loop: the inbox (听事), the list, a matter's page with its
+timeline and the actions the user may take now (办事), department report-in and answers
+(吹哨报到), and recording a matter on a resident's behalf.
+
+Views parse, authorise and call ``services``; they never set a status themselves.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from tongxin.core.errors import PermissionDenied, ServiceError
+from tongxin.core.masking import mask_phone
+from tongxin.matters import forms_staff as forms
+from tongxin.matters import rules, services
+from tongxin.matters.choices import ACTIVE_STATUSES, Status, Visibility, WhistleStatus
+from tongxin.matters.models import Matter, Photo, Whistle
+from tongxin.matters.presenters import present_events
+from tongxin.matters.services import TransitionError
+from tongxin.matters.transitions import TRANSITIONS
+from tongxin.people.choices import Role
+from tongxin.people.rules import contact_for
+from tongxin.people.scope import scope_for
+from tongxin.places.models import subtrees_q
+
+PAGE_SIZE = 50
+
+
+# --- who sees what ------------------------------------------------------------------------------
+
+
+def sees_internal(user, matter, whistles=()):
+    """Staff of the matter see internal events: its handlers, the roles covering it, and
+    the departments whistled to it."""
+    scope = scope_for(user)
+    if scope.everything or rules.is_handler(user, matter):
+        return True
+    if any(role in rules.MATTER_ROLES
+           and (matter.place_code.startswith(root) or matter.owner_code.startswith(root))
+           for role, root in scope.role_places):
+        return True
+    return Role.DEPARTMENT_STAFF in scope.roles and any(
+        w.department_id in scope.organisation_ids for w in whistles)
+
+
+def _department_ids(user):
+    scope = scope_for(user)
+    if Role.DEPARTMENT_STAFF not in scope.roles:
+        return frozenset()
+    return scope.organisation_ids
+
+
+# --- actions: form, service call, success message --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type
+    perform: object  # (matter, user, cleaned_data) -> Matter
+    done: str
+
+
+def _triage(matter, by, d):
+    return services.triage(matter, by=by, kind=d["kind"], category=d["category"],
+                           emergency=d["emergency"], golden_reason=d["golden_reason"],
+                           note=d["note"])
+
+
+ACTIONS = {
+    "triage": Action(forms.TriageForm, _triage, gettext_lazy("The matter is heard and triaged.")),
+    "reject": Action(
+        forms.RejectForm,
+        lambda m, by, d: services.reject(m, by=by, reason=d["reason"], note=d["note"]),
+        gettext_lazy("The matter is marked as not accepted."),
+    ),
+    "escalate": Action(
+        forms.EscalateForm,
+        lambda m, by, d: services.escalate(m, by=by, reason=d["reason"],
+                                           to_level=d["to_level"] or None),
+        gettext_lazy("The matter is escalated."),
+    ),
+    "park": Action(
+        forms.ParkForm, lambda m, by, d: services.park(m, by=by, on=d["date"], note=d["note"]),
+        gettext_lazy("The matter is on the deliberation day agenda."),
+    ),
+    "resume": Action(
+        forms.ResumeForm, lambda m, by, d: services.resume(m, by=by, note=d["note"]),
+        gettext_lazy("Handling resumed."),
+    ),
+    "recategorise": Action(
+        forms.RecategoriseForm,
+        lambda m, by, d: services.recategorise(m, by=by, category=d["category"]),
+        gettext_lazy("The category is changed."),
+    ),
+    "flag_golden": Action(
+        forms.FlagGoldenForm, lambda m, by, d: services.flag_golden(m, by=by, reason=d["reason"]),
+        gettext_lazy("Flagged as a golden idea."),
+    ),
+    "whistle": Action(
+        forms.WhistleForm,
+        lambda m, by, d: services.whistle(m, by=by, departments=d["departments"], note=d["note"]),
+        gettext_lazy("The departments are whistled."),
+    ),
+    "resolve": Action(
+        forms.ResolveForm,
+        lambda m, by, d: services.resolve(m, by=by, what_was_done=d["what_was_done"],
+                                          basis=d["basis"], standard=d["standard"],
+                                          photos=d["photos"]),
+        gettext_lazy("The result is recorded and published."),
+    ),
+    "close": Action(forms.CloseForm, lambda m, by, d: services.close(m, by=by),
+                    gettext_lazy("The matter is closed.")),
+    "close_unsolved": Action(
+        forms.CloseUnsolvedForm,
+        lambda m, by, d: services.close_unsolved(m, by=by, reason=d["reason"]),
+        gettext_lazy("The matter is closed as not solved."),
+    ),
+    "merge": Action(
+        forms.MergeForm, lambda m, by, d: services.merge(m, into=d["into"], by=by),
+        gettext_lazy("The matter is merged; its supporters moved with it."),
+    ),
+}
+
+
+def _action_form(action, matter, user, data=None, files=None):
+    return ACTIONS[action].form(data, files, matter=matter, user=user,
+                                auto_id=f"id_{action}_%s")
+
+
+def _service_error_text(error):
+    return " ".join(str(m) for m in error.messages)
+
+
+# --- the inbox (听事) ----------------------------------------------------------------------------
+
+
+def _inbox_matters(user, statuses):
+    scope = scope_for(user)
+    matters = Matter.objects.filter(status__in=statuses)
+    if not scope.everything:
+        matters = matters.filter(subtrees_q(scope.roots_for_roles(rules.HANDLER_ROLES), "owner_code"))
+    return matters.select_related("category", "owner_place", "place")
+
+
+def _whistle_rows(user, bound=None):
+    department_ids = _department_ids(user)
+    if not department_ids:
+        return []
+    whistles = (
+        Whistle.objects.filter(department_id__in=department_ids, matter__status=Status.WHISTLED)
+        .exclude(status=WhistleStatus.ANSWERED)
+        .select_related("matter", "department", "matter__place", "matter__category")
+        .order_by("answer_due_at", "report_due_at", "pk")
+    )
+    bound = bound or {}
+    rows = []
+    for whistle in whistles:
+        report_form = None
+        if whistle.status == WhistleStatus.WHISTLED:
+            report_form = bound.get((whistle.pk, "report_in")) or forms.ReportInForm(
+                auto_id=f"id_w{whistle.pk}_report_%s")
+        answer_form = bound.get((whistle.pk, "answer")) or forms.AnswerForm(
+            auto_id=f"id_w{whistle.pk}_answer_%s")
+        rows.append({"whistle": whistle, "report_form": report_form, "answer_form": answer_form})
+    return rows
+
+
+def _render_inbox(request, bound=None, status=200):
+    user = request.user
+    now = timezone.now()
+    scope = scope_for(user)
+    handles = scope.everything or bool(set(scope.roles) & rules.HANDLER_ROLES)
+    context = {"handles": handles, "whistle_rows": _whistle_rows(user, bound), "now": now}
+    if handles:
+        matters = _inbox_matters(user, ACTIVE_STATUSES).annotate(
+            overdue_rank=Case(When(due_at__lt=now, then=Value(0)), default=Value(1),
+                              output_field=IntegerField()),
+        ).order_by("overdue_rank", F("due_at").asc(nulls_last=True), "pk")
+        context["page"] = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["parked"] = _inbox_matters(user, [Status.AWAITING_DELIBERATION]).order_by(
+            "deliberation_on", "pk")[:PAGE_SIZE]
+    return render(request, "matters/inbox.html", context, status=status)
+
+
+@login_required
+@permission_required("matters.view_inbox", raise_exception=True)
+def inbox(request):
+    """Show what waits for the user: matters their places own, overdue first; whistles to
+    their department not yet answered."""
+    return _render_inbox(request)
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+@login_required
+def matter_list(request):
+    """List the matters the user may see, filtered; a constant number of queries per page."""
+    if not scope_for(request.user).staff:
+        raise Forbidden
+    now = timezone.now()
+    form = forms.MatterFilterForm(request.GET or None, user=request.user)
+    matters = Matter.objects.visible_to(request.user).select_related(
+        "category", "owner_place", "place")
+    matters = form.filter(matters, now).order_by("-created_at", "-pk")
+    page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "matters/list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "now": now,
+    })
+
+
+# --- one matter ---------------------------------------------------------------------------------
+
+
+def _visible_matter(user, pk):
+    matter = (Matter.objects.visible_to(user).filter(pk=pk)
+              .select_related("category", "category__parent", "owner_place", "place", "reporter",
+                              "district", "merged_into").first())
+    if matter is None:
+        raise Http404
+    return matter
+
+
+def _reporter_context(matter, user):
+    """Ask the residents' pages (another module) what the reporter may do here, if they say."""
+    from tongxin.matters import views_resident
+
+    provider = getattr(views_resident, "reporter_actions_context", None)
+    extra = dict(provider(matter, user) or {}) if provider else {}
+    extra["show_reporter_actions"] = bool(extra.pop("show_reporter_actions", bool(extra)))
+    return extra
+
+
+def _reporter_view(matter, user, staff):
+    """Return what the page shows of the reporter: staff see them (phone masked unless the
+    role needs it); the reporter sees themselves; other residents see nobody."""
+    if matter.reporter_id and matter.reporter_id == user.pk:
+        return {"name": matter.reporter.full_name, "phone": matter.reporter.phone or "", "self": True}
+    if not staff:
+        return None
+    if matter.reporter is not None:
+        contact = contact_for(user, matter.reporter)
+        return {"name": matter.reporter.full_name, "phone": contact["phone"],
+                "masked": contact["masked"]}
+    if matter.contact_name or matter.contact_phone:
+        handler = rules.is_handler(user, matter)
+        return {"name": matter.contact_name or _("Walk-in"),
+                "phone": matter.contact_phone if handler else mask_phone(matter.contact_phone),
+                "masked": not handler, "walk_in": True}
+    return {"name": _("Anonymous"), "phone": ""}
+
+
+def _render_detail(request, matter, bound=None, status=200):
+    user = request.user
+    bound = bound or {}
+    whistles = list(matter.whistles.select_related("department").order_by("created_at", "pk"))
+    staff = sees_internal(user, matter, whistles)
+    events = matter.events.select_related("actor").prefetch_related("photos")
+    if not staff:
+        events = events.filter(visibility=Visibility.PUBLIC)
+    photos = list(Photo.objects.filter(
+        Q(event__isnull=True) | Q(event__action="raised"), matter=matter).order_by("pk"))
+    allowed = services.allowed_actions(matter, user)
+    action_forms = [
+        {"action": action, "label": TRANSITIONS[action].label,
+         "form": bound.get(action) or _action_form(action, matter, user),
+         "open": action in bound}
+        for action in ACTIONS if action in allowed
+    ]
+    department_ids = _department_ids(user)
+    my_whistles = [w for w in whistles if w.department_id in department_ids]
+    for w in my_whistles:
+        w.forms = {
+            "report_form": forms.ReportInForm(auto_id=f"id_w{w.pk}_report_%s")
+            if w.status == WhistleStatus.WHISTLED else None,
+            "answer_form": forms.AnswerForm(auto_id=f"id_w{w.pk}_answer_%s"),
+        }
+    context = {
+        "matter": matter,
+        "staff": staff,
+        "reporter": _reporter_view(matter, user, staff),
+        "address": matter.place.full_name,
+        "photos": photos,
+        "whistles": whistles,
+        "my_whistles": my_whistles,
+        "resolutions": matter.resolutions.prefetch_related("inspections").all(),
+        "timeline": present_events(events),
+        "action_forms": action_forms,
+        "show_reporter_actions": False,
+    }
+    context.update(_reporter_context(matter, user))
+    return render(request, "matters/detail.html", context, status=status)
+
+
+@login_required
+def matter_detail(request, pk):
+    """Show a matter the user may see, its timeline, and the actions open to them now."""
+    return _render_detail(request, _visible_matter(request.user, pk))
+
+
+@login_required
+@require_POST
+def matter_act(request, pk, action):
+    """Take one action on a matter: check it is allowed now, parse its form, call the service."""
+    matter = _visible_matter(request.user, pk)
+    if action not in ACTIONS:
+        raise Http404
+    try:
+        services.guard(matter, action, request.user)
+    except PermissionDenied as error:
+        messages.error(request, _service_error_text(error))
+        return _render_detail(request, matter, status=403)
+    except TransitionError as error:
+        messages.error(request, _service_error_text(error))
+        return _render_detail(request, matter, status=409)
+    form = _action_form(action, matter, request.user, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            ACTIONS[action].perform(matter, request.user, form.cleaned_data)
+        except PermissionDenied as error:
+            messages.error(request, _service_error_text(error))
+            return _render_detail(request, _visible_matter(request.user, pk), status=403)
+        except ServiceError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, ACTIONS[action].done)
+            if Matter.objects.visible_to(request.user).filter(pk=pk).exists():
+                return redirect("matters:detail", pk=pk)
+            return redirect("matters:inbox")
+    messages.error(request, _("Please correct the form below."))
+    return _render_detail(request, _visible_matter(request.user, pk),
+                          bound={action: form}, status=400)
+
+
+@login_required
+def photo(request, pk):
+    """Stream a matter's photo to someone who may see the matter (never a public URL)."""
+    item = Photo.objects.filter(
+        pk=pk, matter_id__in=Matter.objects.visible_to(request.user).values("pk")).first()
+    if item is None:
+        raise Http404
+    response = FileResponse(item.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- departments report in and answer (吹哨报到) ---------------------------------------------------
+
+
+WHISTLE_ACTIONS = {
+    "report_in": (forms.ReportInForm, "report",
+                  lambda w, by, d: services.report_in(w, by=by, note=d["note"]),
+                  gettext_lazy("Reported in.")),
+    "answer": (forms.AnswerForm, "answer",
+               lambda w, by, d: services.answer_whistle(w, by=by, answer=d["answer"]),
+               gettext_lazy("The answer is sent.")),
+}
+
+
+@login_required
+@require_POST
+def whistle_act(request, pk, action):
+    """A whistled department reports in or answers."""
+    if action not in WHISTLE_ACTIONS:
+        raise Http404
+    item = Whistle.objects.filter(pk=pk, department_id__in=_department_ids(request.user)).first()
+    if item is None:
+        raise Http404
+    form_class, id_part, perform, done = WHISTLE_ACTIONS[action]
+    form = form_class(request.POST, auto_id=f"id_w{pk}_{id_part}_%s")
+    if form.is_valid():
+        try:
+            perform(item, request.user, form.cleaned_data)
+        except PermissionDenied as error:
+            messages.error(request, _service_error_text(error))
+            return _render_inbox(request, status=403)
+        except ServiceError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            if request.POST.get("back") == "detail":
+                return redirect("matters:detail", pk=item.matter_id)
+            return redirect("matters:inbox")
+    messages.error(request, _("Please correct the form below."))
+    return _render_inbox(request, bound={(item.pk, action): form}, status=400)
+
+
+# --- record on a resident's behalf --------------------------------------------------------------
+
+
+def _resident_rows(people, checked=None):
+    return [
+        {"person": person, "phone": mask_phone(person.phone),
+         "address": " ".join(filter(None, [getattr(person.household.parent, "name", ""),
+                                           person.household.name])),
+         "checked": checked is not None and person.pk == checked.pk}
+        for person in people
+    ]
+
+
+def _render_record(request, form, results=(), searched=False, status=200):
+    return render(request, "matters/record.html", {
+        "form": form, "results": results, "searched": searched,
+        "matter_fields": [form[name] for name in RECORD_MATTER_FIELDS],
+        "places": forms.record_places(request.user),
+    }, status=status)
+
+
+RECORD_MATTER_FIELDS = ["title", "description", "category", "emergency", "publish_consent", "photos"]
+
+
+@login_required
+@permission_required("matters.record_for_others", raise_exception=True)
+def record(request):
+    """Record a matter heard offline (visit, hall, hotline …) for a resident or a walk-in."""
+    user = request.user
+    if request.method == "GET":
+        term = request.GET.get("q", "")
+        if request.headers.get("HX-Request") and "q" in request.GET:
+            return render(request, "matters/_resident_results.html", {
+                "results": _resident_rows(forms.search_residents(user, term)), "searched": True})
+        return _render_record(request, forms.RecordForm(user=user))
+    if "find" in request.POST:
+        # Without JavaScript the search button posts the form back: show the results and
+        # keep what was typed, but save nothing.
+        form = forms.RecordForm(initial=request.POST.dict(), user=user)
+        people = forms.search_residents(user, request.POST.get("q"))
+        return _render_record(request, form, _resident_rows(people), searched=True)
+    form = forms.RecordForm(request.POST, request.FILES, user=user)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            matter = services.raise_matter(
+                by=user, title=d["title"], description=d["description"], category=d["category"],
+                place=d["place"], reporter=d["reporter"], channel=d["channel"], level=d["level"],
+                publish_consent=d["publish_consent"], contact_name=d["contact_name"],
+                contact_phone=d["contact_phone"], emergency=d["emergency"], photos=d["photos"],
+                idempotency_key=d["idempotency_key"],
+            )
+        except ServiceError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Matter %(number)s is recorded.") % {"number": matter.number})
+            return redirect("matters:detail", pk=matter.pk)
+    chosen = form.cleaned_data.get("reporter")
+    return _render_record(request, form, _resident_rows([chosen], chosen) if chosen else [],
+                          status=400)

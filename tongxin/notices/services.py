@@ -21,9 +21,15 @@ def notify(recipients, kind, *, matter=None, **params):
 
 
 def mark_read(notice, *, by):
+    """Mark one of ``by``'s notices read; reading it again changes nothing."""
     if notice.recipient_id != by.pk:
         raise PermissionError("not your notice")
     if notice.read_at is None:
         notice.read_at = timezone.now()
         notice.save(update_fields=["read_at"])
     return notice
+
+
+def mark_all_read(*, by):
+    """Mark every unread notice of ``by`` read; return how many there were."""
+    return Notice.objects.visible_to(by).unread().update(read_at=timezone.now())

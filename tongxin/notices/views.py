@@ -1,0 +1,42 @@
+"""The in-app inbox: a person's own notices, newest first, and marking them read."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from tongxin.notices import services
+from tongxin.notices.models import Notice
+
+PAGE_SIZE = 30
+
+
+@login_required
+def inbox(request):
+    """List the user's notices, newest first, the unread ones marked."""
+    notices = Notice.objects.visible_to(request.user).only(
+        "pk", "kind", "params", "matter_id", "created_at", "read_at")
+    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    unread = Notice.objects.visible_to(request.user).unread().count()
+    return render(request, "notices/inbox.html", {"page": page, "unread": unread})
+
+
+@login_required
+@require_POST
+def read(request):
+    """Mark one notice (``notice``: its id) or all of them (``all``) read, then go back."""
+    if request.POST.get("all"):
+        services.mark_all_read(by=request.user)
+    elif request.POST.get("notice", "").isdigit():
+        notice = get_object_or_404(Notice.objects.visible_to(request.user),
+                                   pk=int(request.POST["notice"]))
+        services.mark_read(notice, by=request.user)
+    else:
+        return HttpResponseBadRequest()
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "notices:inbox"
+    return redirect(target)
