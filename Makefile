@@ -32,8 +32,7 @@ demo: install
 	$(DEMO_ENV) $(PY) -m tongxin load_demo
 	$(DEMO_ENV) $(PY) -m tongxin collectstatic --noinput -v 0
 	$(DEMO_ENV) $(PY) -m tongxin print_demo_logins
-	exec $(DEMO_ENV) $(VENV)/bin/gunicorn tongxin.wsgi:application \
-	  --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	exec $(DEMO_ENV) $(PY) scripts/serve.py --bind $(HOST):$(PORT)
 
 # Run both backends even if the first fails; fail if either did.
 test: install system-deps

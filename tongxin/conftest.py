@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: a small world with one person in every role."""
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -129,16 +130,22 @@ def build_world():
     return w
 
 
-@pytest.fixture(scope="module")
-def _module_world(django_db_setup, django_db_blocker):
-    """Build the world once per test module, in a transaction rolled back at its end.
+@contextmanager
+def built_once(django_db_blocker, build):
+    """Build test data once for a module, in a transaction rolled back at its end.
 
     Each test still runs in its own savepoint (the ``db`` fixture), so what one test
     writes is gone before the next.
     """
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
+        yield build()
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker, build_world) as world:
+        yield world
 
 
 @pytest.fixture
@@ -150,6 +157,34 @@ def world(_module_world, db):
         forget_scope(person)
         person.refresh_from_db()
     return _module_world
+
+
+@pytest.fixture
+def categories(world):
+    """Seed the world district's category tree; return the categories by name."""
+    from tongxin.matters.categories import seed_categories
+    from tongxin.matters.models import Category
+
+    seed_categories(world.district)
+    return {c.name: c for c in Category.objects.filter(district=world.district)}
+
+
+@pytest.fixture
+def parking(categories):
+    return categories["乱停乱放"]
+
+
+@pytest.fixture
+def new_matter(world, parking):
+    """Return a function raising a matter as the world's resident (in building b1, grid g1)."""
+    from tongxin.matters.services import raise_matter
+
+    def make(title="小区东门电动车乱停放", description="东门口每天晚上堆满电动车，消防通道被堵住了。",
+             by=None, **fields):
+        return raise_matter(by=by or world.resident, title=title, description=description,
+                            category=fields.pop("category", parking), **fields)
+
+    return make
 
 
 # --- A real headless Chromium (Debian's package), driven by Playwright -------------------

@@ -9,7 +9,8 @@ class DeadlineRule(models.Model):
     """How long a stage may take, for a district; the most specific matching rule wins.
 
     Blank kind, level or category match anything; ``emergency`` rules apply only to
-    emergencies. Where a district has no rule, ``deadlines.policy.DEFAULTS`` applies.
+    emergencies. The district's rules compete with ``deadlines.policy.DEFAULTS``: the
+    most specific wins, the district's own on equal terms (see deadlines.policy).
     """
 
     district = models.ForeignKey("places.Place", verbose_name=_("district"),

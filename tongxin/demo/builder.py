@@ -10,6 +10,10 @@ codes, checks and events as the services, because one by one they take ~20 s.
 A second run finds the district by its code and builds nothing; it only makes sure
 that every demo login exists, holds its role and has the demo password, and writes
 nothing when they do.
+
+The district's governance setup (category tree, settings, the 2026 holiday calendar)
+and its forty demo matters (demo/matters.py) are added the same way: each only if it
+is missing, so a district loaded before they existed gets them on the next run.
 """
 
 import itertools
@@ -25,11 +29,15 @@ from django.utils.translation import gettext as _
 
 from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
+from tongxin.deadlines import services as deadlines
 from tongxin.demo import names
+from tongxin.demo.matters import write_demo_matters
 from tongxin.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.orgs.services import create_organisation
+from tongxin.matters.categories import seed_categories
+from tongxin.matters.models import Matter
 from tongxin.people.choices import Role
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.services import assign_role, create_person, set_password
@@ -470,7 +478,9 @@ class _Writer:
         self.plan = plan
         self.stdout = stdout
         self.staff = PeopleMaker(SEED + 2, "137")
-        self.reserved = {}  # (role, anchor place) -> posts held by demo logins
+        # (role, place, organisation) -> posts held by demo logins. The organisation
+        # counts: the dept login holds a post at the district for one department only.
+        self.reserved = {}
         self.buildings = []
 
     def say(self, message):
@@ -503,7 +513,8 @@ class _Writer:
         anchors = _anchors(plan, district)
         for username, post in LOGIN_POSTS.items():
             role = next(login.role for login in DEMO_LOGINS if login.username == username)
-            key = (role, anchors[post.place].pk)
+            organisation = anchors[post.organisation].pk if post.organisation else None
+            key = (role, anchors[post.place].pk, organisation)
             self.reserved[key] = self.reserved.get(key, 0) + 1
         self.staff_district(district, office, departments, built)
         return district, anchors
@@ -583,7 +594,8 @@ class _Writer:
 
     def post(self, role, place, organisation=None, count=1):
         """Fill ``count`` posts of ``role`` at ``place``, less those the demo logins hold."""
-        for _post in range(count - self.reserved.get((role, place.pk), 0)):
+        key = (role, place.pk, organisation.pk if organisation else None)
+        for _post in range(count - self.reserved.get(key, 0)):
             person = self.staff.person(id_share=0)
             person = create_person(full_name=person.full_name, phone=person.phone)
             assign_role(person, role=role, place=place, organisation=organisation)
@@ -617,12 +629,28 @@ class _Writer:
     def staff_building(self, building):
         """Make a resident of the building its head: the one in the second flat, as a rule."""
         place = building["place"]
-        if self.reserved.get((Role.BUILDING_HEAD, place.pk)):
+        if self.reserved.get((Role.BUILDING_HEAD, place.pk, None)):
             return
         heads = building["heads"]
         head = heads[1] if len(heads) > 1 and heads[1] is not None else heads[0]
         if head is not None:
             assign_role(head, role=Role.BUILDING_HEAD, place=place)
+
+
+# --- Governance: categories, deadlines, matters ----------------------------------------
+
+DEMO_HOLIDAY_YEAR = 2026
+
+
+def _ensure_governance(district, anchors):
+    """Add the category tree, settings, holidays and demo matters the district lacks."""
+    changed = seed_categories(district)
+    _settings, created = deadlines.ensure_settings(district, auto_escalate=False)
+    changed += created
+    calendar = deadlines.read_calendar(deadlines.bundled_calendar(DEMO_HOLIDAY_YEAR))
+    counts = deadlines.load_calendar(district, calendar)
+    changed += counts["created"] + counts["updated"]
+    return changed + write_demo_matters(district, anchors)
 
 
 # --- The entry point -----------------------------------------------------------------
@@ -634,17 +662,19 @@ class DemoSummary:
     logins_changed: int
     seconds: float
     counts: dict
+    setup_changed: int = 0  # categories, settings, holidays and matters added
 
     def line(self):
         counts = self.counts
         verb = "built" if self.built else "already there"
         return (
             "Demo district %s %s: %d streets, %d communities, %d compounds, %d grids, "
-            "%d buildings, %d households, %d people, %d organisations; "
-            "%d login changes; %.1f s"
+            "%d buildings, %d households, %d people, %d organisations, %d matters; "
+            "%d login changes, %d setup changes; %.1f s"
             % (names.DISTRICT_NAME, verb, counts["street"], counts["community"],
                counts["compound"], counts["grid"], counts["building"], counts["household"],
-               counts["people"], counts["organisations"], self.logins_changed, self.seconds)
+               counts["people"], counts["organisations"], counts["matters"],
+               self.logins_changed, self.setup_changed, self.seconds)
         )
 
 
@@ -660,11 +690,13 @@ def district_counts(district):
     ).distinct()
     counts["people"] = people.count()
     counts["organisations"] = Organisation.objects.filter(place__in=places).count()
+    counts["matters"] = Matter.objects.filter(district=district).count()
     return counts
 
 
 def build_demo_district(stdout=None):
-    """Build the demo district unless it exists; make sure every demo login works.
+    """Build the demo district unless it exists; make sure every demo login works and
+    the district has its categories, deadline settings, holidays and demo matters.
 
     Everything happens in one transaction: a failed build leaves nothing behind,
     and a second run creates no row at all when the logins are intact.
@@ -679,4 +711,6 @@ def build_demo_district(stdout=None):
         else:
             anchors = _anchors(plan, district)
         changed = _ensure_logins(anchors)
-    return DemoSummary(built, changed, time.monotonic() - started, district_counts(district))
+        setup_changed = _ensure_governance(district, anchors)
+    return DemoSummary(built, changed, time.monotonic() - started, district_counts(district),
+                       setup_changed)

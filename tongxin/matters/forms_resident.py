@@ -8,11 +8,11 @@ and write. A ServiceError the service raises is put back on the form with
 import uuid
 
 from django import forms
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.matters import photos as photo_rules
+from tongxin.matters.fields import MultiplePhotoField
 from tongxin.matters.choices import Satisfaction
 from tongxin.matters.models import Category
 from tongxin.matters.services import DESCRIPTION_MAX, TITLE_MAX, district_of, owner_for
@@ -46,44 +46,6 @@ class ServiceErrorsMixin:
         """Show a refused service call on the form: on its field if it has one here."""
         field = SERVICE_ERROR_FIELDS.get(getattr(error, "code", None))
         self.add_error(field if field in self.fields else None, error)
-
-
-class MultiplePhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    """Several photos in one input; cleans to a list (empty when none were chosen).
-
-    Size and count are checked here so a 50 MB upload is refused before it is decoded;
-    whether a file really is an image is checked by photos.clean_photo in the service.
-    """
-
-    default_error_messages = {
-        "too_big": _("%(name)s is larger than %(max)s."),
-        "too_many": _("At most %(n)d photos."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/*"}))
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        if not data:
-            return []
-        uploads = data if isinstance(data, (list, tuple)) else [data]
-        if len(uploads) > photo_rules.max_photos():
-            raise forms.ValidationError(self.error_messages["too_many"], code="too_many_photos",
-                                        params={"n": photo_rules.max_photos()})
-        cleaned = [super(MultiplePhotoField, self).clean(upload, initial) for upload in uploads]
-        for upload in cleaned:
-            if upload.size > photo_rules.max_bytes():
-                raise forms.ValidationError(
-                    self.error_messages["too_big"], code="photo_too_big",
-                    params={"name": upload.name, "max": filesizeformat(photo_rules.max_bytes())},
-                )
-        return cleaned
 
 
 def grouped_categories(district):
@@ -121,7 +83,8 @@ class RaiseForm(ServiceErrorsMixin, forms.Form):
         help_text=_("In a few words: what is wrong, and where?"),
     )
     description = forms.CharField(
-        label=_("Description"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+        label=_("Description"), max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("Please describe the matter.")},
     )
     category = forms.ModelChoiceField(
@@ -161,7 +124,8 @@ class RaiseForm(ServiceErrorsMixin, forms.Form):
         self.fields["place"].initial = self.PLACE_BUILDING
         similar = {
             "hx-get": reverse_lazy("matters:similar"),
-            "hx-trigger": "keyup changed delay:600ms, change",
+            # "input", not "keyup": Chinese IMEs and pasting change the text without a keyup.
+            "hx-trigger": "input changed delay:600ms",
             "hx-target": "#similar",
             "hx-include": "[name=title],[name=description]",
             "hx-params": "title,description",
@@ -194,7 +158,8 @@ class SimilarForm(forms.Form):
     def text(self):
         if not self.is_valid():
             return ""
-        return f"{self.cleaned_data['title'][:TITLE_MAX]} {self.cleaned_data['description'][:1000]}".strip()
+        data = self.cleaned_data
+        return f"{data['title'][:TITLE_MAX]} {data['description'][:1000]}".strip()
 
 
 class RateForm(ServiceErrorsMixin, forms.Form):

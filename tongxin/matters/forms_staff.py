@@ -10,41 +10,24 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.deadlines import policy
 from tongxin.matters.choices import (
-    LEVEL_ORDER, Channel, Kind, Level, RejectReason, Status,
+    LEVEL_ORDER,
+    Channel,
+    Kind,
+    Level,
+    RejectReason,
+    Status,
 )
 from tongxin.matters.models import Category, Matter
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person
 from tongxin.people.scope import scope_for
+from tongxin.matters.fields import MultiplePhotoField
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place, subtrees_q
 
 NOTE_MAX = 2000
 RECORD_PLACE_KINDS = (PlaceKind.COMPOUND, PlaceKind.BUILDING)
-
-
-class MultiplePhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-    def __init__(self, attrs=None):
-        super().__init__({"accept": "image/*", **(attrs or {})})
-
-
-class MultiplePhotoField(forms.FileField):
-    """Several photos in one input; the services check and re-encode each of them."""
-
-    widget = MultiplePhotoInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 class CategoryField(forms.ModelChoiceField):
@@ -78,7 +61,8 @@ class TriageForm(MatterActionForm):
     emergency = forms.BooleanField(label=_("Emergency"), required=False)
     golden_reason = forms.CharField(
         label=_("Golden idea: why"), required=False, max_length=200,
-        help_text=_("Fill in only if the suggestion is a golden idea (金点子); the resident earns points."),
+        help_text=_("Fill in only if the suggestion is a golden idea (金点子); "
+                    "the resident earns points."),
     )
     note = note_field()
 
@@ -163,9 +147,10 @@ class MergeForm(MatterActionForm):
         match = re.fullmatch(r"(?:(\d{4})-)?0*(\d+)", raw)
         target = None
         if match:
-            target = Matter.objects.visible_to(self.user).filter(pk=int(match.group(2))).first()
-            if target is not None and match.group(1) and target.number != f"{match.group(1)}-{int(match.group(2)):06d}":
-                target = None
+            year, pk = match.group(1), int(match.group(2))
+            target = Matter.objects.visible_to(self.user).filter(pk=pk).first()
+            if target is not None and year and not target.number.startswith(f"{year}-"):
+                target = None  # a number from another year is another matter
         if target is None:
             raise forms.ValidationError(_("No matter %(number)s that you can see."),
                                         code="no_matter", params={"number": raw})
@@ -269,12 +254,14 @@ def search_residents(user, term, limit=10):
 
 def record_places(user, limit=300):
     """Return the compounds and buildings ``user`` may record at (for the suggestions list)."""
-    return Place.objects.visible_to(user).filter(kind__in=RECORD_PLACE_KINDS).order_by("code")[:limit]
+    places = Place.objects.visible_to(user).filter(kind__in=RECORD_PLACE_KINDS)
+    return places.order_by("code")[:limit]
 
 
 class RecordForm(forms.Form):
     q = forms.CharField(label=_("Find the resident"), required=False, max_length=64,
-                        help_text=_("Name or phone number; leave empty for a walk-in or an anonymous caller."))
+                        help_text=_("Name or phone number; leave empty for a walk-in "
+                                    "or an anonymous caller."))
     reporter = forms.ModelChoiceField(label=_("Resident"), required=False,
                                       queryset=Person.objects.none(), widget=forms.HiddenInput)
     contact_name = forms.CharField(label=_("Contact name"), required=False, max_length=64)
@@ -283,7 +270,8 @@ class RecordForm(forms.Form):
                                 initial=Channel.VISIT)
     level = forms.ChoiceField(
         label=_("Level"), initial=Level.GRID,
-        choices=[(level.value, level.label) for level in (Level.GRID, Level.COMPOUND, Level.COMMUNITY)],
+        choices=[(level.value, level.label)
+                 for level in (Level.GRID, Level.COMPOUND, Level.COMMUNITY)],
     )
     place = forms.CharField(
         label=_("Place code"), required=False, max_length=32,
@@ -310,13 +298,15 @@ class RecordForm(forms.Form):
         if not scope.everything:
             categories = categories.filter(Q(district__code__in=scope.place_ancestors)
                                            | subtrees_q(scope.place_roots, "district__code"))
-        self.fields["category"].queryset = categories.order_by("district", "position", "depth", "name")
+        self.fields["category"].queryset = categories.order_by(
+            "district", "position", "depth", "name")
 
     def clean_place(self):
         code = self.cleaned_data["place"].strip()
         if not code:
             return None
-        place = Place.objects.visible_to(self.user).filter(code=code, kind__in=RECORD_PLACE_KINDS).first()
+        place = Place.objects.visible_to(self.user).filter(
+            code=code, kind__in=RECORD_PLACE_KINDS).first()
         if place is None:
             raise forms.ValidationError(
                 _("No compound or building %(code)s in your area."), code="bad_place",
@@ -330,5 +320,6 @@ class RecordForm(forms.Form):
             if reporter is not None and reporter.household_id:
                 data["place"] = reporter.household.parent
             else:
-                self.add_error("place", _("Choose where the matter is (a compound or building code)."))
+                self.add_error(
+                    "place", _("Choose where the matter is (a compound or building code)."))
         return data

@@ -82,6 +82,18 @@ def has_inbox(user):
     return scope.everything or bool(set(scope.roles) & (HANDLER_ROLES | {Role.DEPARTMENT_STAFF}))
 
 
+@rules.predicate
+def is_staff_member(user):
+    return scope_for(user).staff
+
+
+@rules.predicate
+def lives_somewhere(user):
+    return bool(getattr(user, "household_id", None))
+
+
 rules.add_perm("matters.view_matter", can_view_matter)
+rules.add_perm("matters.list_matters", is_staff_member)
+rules.add_perm("matters.raise_matter", lives_somewhere | can_record_for_others)
 rules.add_perm("matters.record_for_others", can_record_for_others)
 rules.add_perm("matters.view_inbox", has_inbox)

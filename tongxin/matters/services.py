@@ -15,7 +15,7 @@ from tongxin.deadlines import policy
 from tongxin.deadlines.choices import Stage
 from tongxin.matters import rules
 from tongxin.matters.choices import (
-    LEVEL_ORDER, Channel, Kind, Level, RejectReason, Satisfaction, Status, Visibility,
+    ACTIVE_STATUSES, LEVEL_ORDER, Channel, Kind, Level, RejectReason, Satisfaction, Status, Visibility,
     WhistleStatus,
 )
 from tongxin.matters.models import (
@@ -228,8 +228,11 @@ def _raise(*, by, title, description, category, place, reporter, channel, level,
     if not isinstance(category, Category) or category.district_id != district.pk or not category.is_active:
         raise ServiceError("bad_category", _("Choose a category of this district."))
     if staff:
-        # Staff name the channel; a caller who gives no name is recorded without a reporter.
+        # Staff name the channel. With nobody named, staff who live here raise it as
+        # residents themselves; otherwise it is a caller recorded without a reporter.
         channel = Channel(channel)
+        if reporter is None and not contact_name and by.household_id:
+            reporter = by
     else:
         if channel not in RESIDENT_CHANNELS:
             channel = Channel.ONLINE
@@ -289,7 +292,7 @@ def support(matter, *, by):
         raise ServiceError("own_matter", _("You raised this matter yourself."))
     if not may_raise_at(by, matter.place):
         raise PermissionDenied("place_not_allowed", _("You can support matters in your own compound."))
-    _, created = Support.objects.get_or_create(matter=matter, person=by)
+    _support, created = Support.objects.get_or_create(matter=matter, person=by)
     if created:
         Matter.objects.filter(pk=matter.pk).update(supporter_count=F("supporter_count") + 1)
         matter.refresh_from_db(fields=["supporter_count"])
@@ -717,7 +720,8 @@ def scan_deadlines(now=None):
         with transaction.atomic():
             matter = Matter.objects.select_for_update().select_related(
                 "district", "owner_place", "place").get(pk=pk)
-            if matter.overdue_notified_at is not None or not matter.is_overdue:
+            still_overdue = matter.status in ACTIVE_STATUSES and matter.due_at and matter.due_at < now
+            if matter.overdue_notified_at is not None or not still_overdue:
                 continue
             matter.overdue_notified_at = now
             _save(matter, "overdue_notified_at")

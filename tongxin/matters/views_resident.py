@@ -7,7 +7,8 @@ with the context that ``reporter_actions_context(matter, user)`` returns, e.g.
     context.update(reporter_actions_context(matter, request.user))
 
 It holds ``show_reporter_actions``, ``rate_form``, ``reopen_form``, ``reporter_actions``
-(the reporter's allowed actions) and ``reopen_until``. Without it the partial falls back to the matter's status.
+(the reporter's allowed actions) and ``reopen_until``. Without it the partial falls
+back to the matter's status.
 
 Views parse, authorise and call services; a refused call (ServiceError, TransitionError,
 PermissionDenied) is shown as a message or on the form, never as a server error.
@@ -237,7 +238,8 @@ def board(request, code):
 @require_POST
 def inspect(request, pk):
     """Record a representative's inspection of a published result."""
-    matter = Matter.objects.select_related("place").filter(pk=pk, published_at__isnull=False).first()
+    matter = (Matter.objects.select_related("place")
+              .filter(pk=pk, published_at__isnull=False).first())
     compound = _compound_of(matter) if matter else None
     if compound is None or not may_see_board(request.user, compound):
         raise Http404
@@ -280,7 +282,8 @@ def rate(request, pk):
             if matter.status == Status.CLOSED:
                 messages.success(request, _("Thank you for your rating: the matter is closed."))
             else:
-                messages.success(request, _("Thank you: the matter has been sent back to be put right."))
+                messages.success(
+                    request, _("Thank you: the matter has been sent back to be put right."))
     else:
         _form_messages(request, form)
     return redirect(_detail_url(matter))

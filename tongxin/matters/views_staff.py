@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.core.exceptions import PermissionDenied as Forbidden
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -23,7 +22,7 @@ from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.masking import mask_phone
 from tongxin.matters import forms_staff as forms
 from tongxin.matters import rules, services
-from tongxin.matters.choices import ACTIVE_STATUSES, Status, Visibility, WhistleStatus
+from tongxin.matters.choices import ACTIVE_STATUSES, Level, Status, Visibility, WhistleStatus
 from tongxin.matters.models import Matter, Photo, Whistle
 from tongxin.matters.presenters import present_events
 from tongxin.matters.services import TransitionError
@@ -148,7 +147,8 @@ def _inbox_matters(user, statuses):
     scope = scope_for(user)
     matters = Matter.objects.filter(status__in=statuses)
     if not scope.everything:
-        matters = matters.filter(subtrees_q(scope.roots_for_roles(rules.HANDLER_ROLES), "owner_code"))
+        roots = scope.roots_for_roles(rules.HANDLER_ROLES)
+        matters = matters.filter(subtrees_q(roots, "owner_code"))
     return matters.select_related("category", "owner_place", "place")
 
 
@@ -204,10 +204,9 @@ def inbox(request):
 
 
 @login_required
+@permission_required("matters.list_matters", raise_exception=True)
 def matter_list(request):
     """List the matters the user may see, filtered; a constant number of queries per page."""
-    if not scope_for(request.user).staff:
-        raise Forbidden
     now = timezone.now()
     form = forms.MatterFilterForm(request.GET or None, user=request.user)
     matters = Matter.objects.visible_to(request.user).select_related(
@@ -247,7 +246,8 @@ def _reporter_view(matter, user, staff):
     """Return what the page shows of the reporter: staff see them (phone masked unless the
     role needs it); the reporter sees themselves; other residents see nobody."""
     if matter.reporter_id and matter.reporter_id == user.pk:
-        return {"name": matter.reporter.full_name, "phone": matter.reporter.phone or "", "self": True}
+        return {"name": matter.reporter.full_name, "phone": matter.reporter.phone or "",
+                "self": True}
     if not staff:
         return None
     if matter.reporter is not None:
@@ -260,6 +260,12 @@ def _reporter_view(matter, user, staff):
                 "phone": matter.contact_phone if handler else mask_phone(matter.contact_phone),
                 "masked": not handler, "walk_in": True}
     return {"name": _("Anonymous"), "phone": ""}
+
+
+def _offered(action, matter):
+    """Leave out what the service would refuse anyway at the matter's level."""
+    at_top = matter.owner_level == Level.DISTRICT
+    return not ((action == "escalate" and at_top) or (action == "whistle" and not at_top))
 
 
 def _render_detail(request, matter, bound=None, status=200):
@@ -277,7 +283,7 @@ def _render_detail(request, matter, bound=None, status=200):
         {"action": action, "label": TRANSITIONS[action].label,
          "form": bound.get(action) or _action_form(action, matter, user),
          "open": action in bound}
-        for action in ACTIONS if action in allowed
+        for action in ACTIONS if action in allowed and _offered(action, matter)
     ]
     department_ids = _department_ids(user)
     my_whistles = [w for w in whistles if w.department_id in department_ids]
@@ -356,7 +362,7 @@ def photo(request, pk):
     return response
 
 
-# --- departments report in and answer (吹哨报到) ---------------------------------------------------
+# --- departments report in and answer (吹哨报到) ----------------------------------------------
 
 
 WHISTLE_ACTIONS = {
@@ -418,7 +424,8 @@ def _render_record(request, form, results=(), searched=False, status=200):
     }, status=status)
 
 
-RECORD_MATTER_FIELDS = ["title", "description", "category", "emergency", "publish_consent", "photos"]
+RECORD_MATTER_FIELDS = ["title", "description", "category", "emergency", "publish_consent",
+                        "photos"]
 
 
 @login_required
@@ -452,7 +459,8 @@ def record(request):
         except ServiceError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Matter %(number)s is recorded.") % {"number": matter.number})
+            messages.success(request, _("Matter %(number)s is recorded.")
+                             % {"number": matter.number})
             return redirect("matters:detail", pk=matter.pk)
     chosen = form.cleaned_data.get("reporter")
     return _render_record(request, form, _resident_rows([chosen], chosen) if chosen else [],

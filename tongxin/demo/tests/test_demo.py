@@ -6,14 +6,17 @@ import math
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.utils import timezone
 
 from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
+from tongxin.deadlines.models import CalendarDay, DistrictSettings
 from tongxin.demo.builder import (
     DISTRICT_CODE,
     GRID_HOUSEHOLDS,
@@ -25,6 +28,12 @@ from tongxin.demo.builder import (
     write_households,
 )
 from tongxin.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_URL
+from tongxin.demo.matters import MATTERS as DEMO_MATTERS
+from tongxin.matters.choices import Level, Status
+from tongxin.matters.models import Category, Matter, MatterEvent
+from tongxin.matters.services import allowed_actions, scan_deadlines
+from tongxin.notices.choices import NoticeKind
+from tongxin.notices.models import Notice
 from tongxin.orgs.choices import PARTY_PARENT, OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.people.choices import Role
@@ -183,7 +192,7 @@ def test_a_second_run_creates_nothing(demo):
     before = row_counts()
     summary = build_demo_district()
     assert row_counts() == before
-    assert not summary.built and summary.logins_changed == 0
+    assert not summary.built and summary.logins_changed == 0 and summary.setup_changed == 0
 
 
 def test_a_second_run_restores_a_changed_demo_password(demo):
@@ -194,18 +203,20 @@ def test_a_second_run_restores_a_changed_demo_password(demo):
 
 
 def test_a_second_run_recreates_a_missing_demo_login_where_it_was(demo):
-    grid2 = login("grid2")
-    phone, place = grid2.phone, held_place("grid2", Role.GRID_WORKER)
-    grid2.delete()
+    # The legal adviser has acted on no demo matter, so the login can be deleted.
+    lawyer = login("lawyer")
+    phone, place = lawyer.phone, held_place("lawyer", Role.LEGAL_ADVISER)
+    lawyer.delete()
     build_demo_district()
-    assert login("grid2").phone == phone
-    assert held_place("grid2", Role.GRID_WORKER) == place
+    assert login("lawyer").phone == phone
+    assert held_place("lawyer", Role.LEGAL_ADVISER) == place
 
 
 def test_load_demo_prints_a_summary(demo):
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     assert "同心区" in out.getvalue() and "3000 households" in out.getvalue()
+    assert "40 matters" in out.getvalue()
 
 
 def test_print_demo_logins_lists_every_login_with_the_password_and_url(demo):
@@ -374,3 +385,85 @@ def test_the_resident_sees_only_their_household_and_its_members(demo):
 
 def test_the_admin_sees_everything(demo):
     assert Place.objects.visible_to(login("admin")).count() == Place.objects.count()
+
+
+# --- Governance: categories, deadlines and demo matters --------------------------------------
+
+
+def demo_matters():
+    return Matter.objects.filter(district__code=DISTRICT_CODE)
+
+
+def test_the_district_has_its_category_tree_settings_and_2026_holidays(demo):
+    district = Place.objects.get(code=DISTRICT_CODE)
+    assert Category.objects.filter(district=district, parent=None, name="社区治理").exists()
+    assert Category.objects.filter(district=district, name="飞线充电").exists()
+    assert not DistrictSettings.objects.get(district=district).auto_escalate
+    assert CalendarDay.objects.filter(district=district).count() == 39
+    assert CalendarDay.objects.get(district=district, date=date(2026, 10, 10)).is_working_day
+
+
+def test_there_are_forty_demo_matters_in_the_first_community(demo):
+    community = Place.objects.get(kind=K.COMMUNITY, name="红旗社区")
+    assert demo_matters().count() == len(DEMO_MATTERS) == 40
+    assert all(matter.place.is_within(community) for matter in demo_matters())
+    assert demo.counts["matters"] == 40
+
+
+def test_the_demo_matters_are_in_every_status_and_at_every_level_but_the_top(demo):
+    assert set(demo_matters().values_list("status", flat=True)) == set(Status)
+    levels = set(demo_matters().values_list("owner_level", flat=True))
+    assert levels == set(Level)
+
+
+def test_the_demo_matters_are_numbered_in_script_order(demo):
+    titles = list(demo_matters().order_by("pk").values_list("title", flat=True))
+    assert titles == [spec.title for spec in DEMO_MATTERS]
+
+
+def test_every_demo_matter_went_through_the_services(demo):
+    raised = MatterEvent.objects.filter(action="raised", matter__in=demo_matters())
+    assert raised.count() == 40
+    assert Notice.objects.filter(kind=NoticeKind.RAISED, matter__in=demo_matters()).exists()
+    assert MatterEvent.objects.filter(action="department_answered").count() == 1
+
+
+def test_the_demo_grid_worker_has_new_matters_one_due_within_the_hour(demo):
+    grid = held_place("grid", Role.GRID_WORKER)
+    mine = demo_matters().filter(owner_code=grid.code)
+    assert mine.filter(status=Status.NEW).count() >= 3
+    emergency = mine.get(emergency=True)
+    assert emergency.status == Status.NEW
+    assert timezone.now() < emergency.due_at <= timezone.now() + timedelta(hours=1)
+    assert Notice.objects.filter(recipient=login("grid"), kind=NoticeKind.ASSIGNED,
+                                 read_at=None).count() >= 10
+
+
+def test_the_demo_logins_have_something_in_their_inbox(demo):
+    for username in ("resident", "grid", "grid2", "compound", "community", "street",
+                     "district", "dept"):
+        assert Notice.objects.filter(recipient=login(username)).exists(), username
+    kinds = set(Notice.objects.filter(recipient=login("resident")).values_list("kind", flat=True))
+    assert {NoticeKind.RAISED, NoticeKind.STATUS, NoticeKind.RESOLVED} <= kinds
+
+
+def test_the_demo_resident_can_rate_and_the_building_head_inspect_a_result(demo):
+    resolved = demo_matters().get(reporter=login("resident"), status=Status.RESOLVED)
+    assert "rate_ok" in allowed_actions(resolved, login("resident"))
+    assert "inspect_pass" in allowed_actions(resolved, login("building"))
+
+
+def test_soon_after_loading_the_scan_flags_the_emergency(demo, time_machine):
+    time_machine.move_to(timezone.now() + timedelta(hours=2), tick=False)
+    counts = scan_deadlines()
+    assert counts["overdue"] == 1 and counts["escalated"] == 0
+    assert Notice.objects.filter(recipient=login("grid"), kind=NoticeKind.OVERDUE).exists()
+    time_machine.move_to(timezone.now() + timedelta(days=1), tick=False)
+    assert scan_deadlines()["departments_late"] == 2  # the 城管局 and 住建局 did not report in
+    assert Notice.objects.filter(recipient=login("dept"), kind=NoticeKind.DEPARTMENT_LATE).exists()
+
+
+def test_every_department_has_someone_to_answer_a_whistle(demo):
+    for department in Organisation.objects.filter(kind=OrgKind.DEPARTMENT):
+        assert RoleAssignment.objects.filter(role=Role.DEPARTMENT_STAFF,
+                                             organisation=department).count() == 1

@@ -1,0 +1,144 @@
+"""Every write to a district's deadline rules, calendar and switches.
+
+The admin pages and the ``load_holidays`` command call these, so each change is
+checked the same way and leaves an event on the record.
+"""
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tongxin.core.errors import ServiceError
+from tongxin.core.models import record_event
+from tongxin.deadlines.models import CalendarDay, DeadlineRule, DistrictSettings
+from tongxin.places.choices import PlaceKind
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    date: date
+    is_working_day: bool
+    name: str
+
+
+def bundled_calendar(year):
+    """Return the bundled calendar file for ``year`` (State Council holiday arrangement)."""
+    path = DATA / f"cn_holidays_{int(year)}.csv"
+    if not path.is_file():
+        years = sorted(p.stem.rsplit("_", 1)[-1] for p in DATA.glob("cn_holidays_*.csv"))
+        raise ServiceError(
+            "no_calendar", _("There is no bundled calendar for %(year)s (there is for: %(years)s).")
+            % {"year": year, "years": ", ".join(years)},
+        )
+    return path
+
+
+def read_calendar(path):
+    """Read ``date,is_working_day,name`` rows; lines starting with # are comments."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle if line.strip() and not line.lstrip().startswith("#")]
+    rows = []
+    for number, row in enumerate(csv.DictReader(lines), start=2):
+        try:
+            day = date.fromisoformat(row["date"].strip())
+            working = {"1": True, "0": False, "true": True, "false": False}[
+                row["is_working_day"].strip().lower()]
+        except (KeyError, ValueError, AttributeError):
+            raise ServiceError(
+                "bad_calendar_row", _("Line %(line)d of the calendar cannot be read.")
+                % {"line": number},
+            ) from None
+        rows.append(CalendarRow(day, working, (row.get("name") or "").strip()[:40]))
+    return rows
+
+
+def _check_district(district):
+    if district.kind != PlaceKind.DISTRICT:
+        raise ServiceError("not_a_district", _("Deadlines are set for a district."))
+
+
+@transaction.atomic
+def load_calendar(district, rows, *, by=None):
+    """Make the district's calendar agree with ``rows``; days not in ``rows`` are left alone.
+
+    Return how many days were created, changed and already right, so that running
+    it twice changes nothing the second time.
+    """
+    _check_district(district)
+    rows = list(rows)
+    existing = {
+        day.date: day for day in CalendarDay.objects.filter(
+            district=district, date__in=[row.date for row in rows])
+    }
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    new = []
+    for row in rows:
+        day = existing.get(row.date)
+        if day is None:
+            new.append(CalendarDay(district=district, date=row.date,
+                                   is_working_day=row.is_working_day, name=row.name))
+            counts["created"] += 1
+        elif (day.is_working_day, day.name) != (row.is_working_day, row.name):
+            day.is_working_day, day.name = row.is_working_day, row.name
+            day.save(update_fields=["is_working_day", "name"])
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    CalendarDay.objects.bulk_create(new)
+    if counts["created"] or counts["updated"]:
+        record_event("deadlines.calendar_loaded", district, actor=by, place=district,
+                     created=counts["created"], updated=counts["updated"],
+                     first=min(r.date for r in rows).isoformat(),
+                     last=max(r.date for r in rows).isoformat())
+    return counts
+
+
+def _action(obj):
+    return "deadlines." + obj._meta.model_name
+
+
+def check_setting(obj):
+    """Raise ServiceError unless a rule, calendar day or settings row holds together."""
+    _check_district(obj.district)
+    if isinstance(obj, DeadlineRule):
+        if obj.category is not None and obj.category.district_id != obj.district.pk:
+            raise ServiceError("bad_category", _("Choose a category of this district."))
+        if not obj.amount:
+            raise ServiceError("bad_amount", _("A deadline must be at least 1."))
+    if isinstance(obj, DistrictSettings) and not 1 <= obj.deliberation_day <= 31:
+        raise ServiceError("bad_day", _("The deliberation day is a day of the month, 1 to 31."))
+
+
+@transaction.atomic
+def save_setting(obj, *, by=None, changed=()):
+    """Save a deadline rule, calendar day or district settings, and record who changed what."""
+    check_setting(obj)
+    created = obj.pk is None
+    obj.save()
+    record_event(_action(obj) + (".created" if created else ".changed"), obj, actor=by,
+                 place=obj.district, fields=sorted(changed))
+    return obj
+
+
+@transaction.atomic
+def delete_setting(obj, *, by=None):
+    record_event(_action(obj) + ".deleted", obj, actor=by, place=obj.district,
+                 summary=str(obj))
+    obj.delete()
+
+
+@transaction.atomic
+def ensure_settings(district, *, by=None, **values):
+    """Return the district's settings and whether they were created (with ``values``) now."""
+    _check_district(district)
+    existing = DistrictSettings.objects.filter(district=district).first()
+    if existing is not None:
+        return existing, False
+    return save_setting(DistrictSettings(district=district, **values), by=by,
+                        changed=list(values)), True
