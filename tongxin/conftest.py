@@ -159,14 +159,21 @@ def world(_module_world, db):
     return _module_world
 
 
-@pytest.fixture
-def categories(world):
-    """Seed the world district's category tree; return the categories by name."""
+@pytest.fixture(scope="module")
+def _module_categories(_module_world, django_db_blocker):
+    """Seed the category tree once per module, inside the module's world transaction."""
     from tongxin.matters.categories import seed_categories
     from tongxin.matters.models import Category
 
-    seed_categories(world.district)
-    return {c.name: c for c in Category.objects.filter(district=world.district)}
+    with django_db_blocker.unblock():
+        seed_categories(_module_world.district)
+        return {c.name: c for c in Category.objects.filter(district=_module_world.district)}
+
+
+@pytest.fixture
+def categories(world, _module_categories):
+    """Return the world district's categories by name."""
+    return _module_categories
 
 
 @pytest.fixture
