@@ -372,7 +372,17 @@ def test_check_deadlines_scans_once_and_prints_the_counts(world, frozen, matter)
     assert Matter.objects.get(pk=matter.pk).overdue_notified_at is not None
 
 
-def test_check_deadlines_every_n_seconds_keeps_scanning(world, frozen, matter, monkeypatch):
+@pytest.fixture
+def keep_test_connection(monkeypatch):
+    """The loop drops stale connections between scans; in a test that would drop the
+    test's own transaction (PostgreSQL), so keep it."""
+    monkeypatch.setattr(
+        "tongxin.deadlines.management.commands.check_deadlines.close_old_connections", lambda: None
+    )
+
+
+def test_check_deadlines_every_n_seconds_keeps_scanning(world, frozen, matter, monkeypatch,
+                                                         keep_test_connection):
     sleeps = []
     monkeypatch.setattr("time.sleep", sleeps.append)
     when(frozen, "2026-10-01 16:01+08:00")
@@ -383,7 +393,8 @@ def test_check_deadlines_every_n_seconds_keeps_scanning(world, frozen, matter, m
     assert "overdue 1," in lines[0] and "overdue 0," in lines[1]
 
 
-def test_check_deadlines_keeps_going_when_a_scan_fails(world, frozen, monkeypatch):
+def test_check_deadlines_keeps_going_when_a_scan_fails(world, frozen, monkeypatch,
+                                                       keep_test_connection):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     calls = []
 
