@@ -59,7 +59,13 @@ INSTALLED_APPS = [
     "tongxin.matters",
     "tongxin.deadlines",
     "tongxin.notices",
+    "tongxin.api",
+    "tongxin.open311",
+    "tongxin.webhooks",
     "tongxin.demo",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -198,3 +204,52 @@ LOGGING = {
 }
 
 TONGXIN_NAME = _("Tongxin")
+
+# --- REST API (tongxin/api) -----------------------------------------------------------------
+# Apps sign in with a token (POST /api/v1/auth/token/), partner systems with an API key
+# (X-Api-Key); signed-in staff reach the reference page with their session.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tongxin.api.authentication.ApiKeyAuthentication",
+        "tongxin.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "tongxin.api.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "tongxin.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "tongxin.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "sign_in": os.environ.get("TONGXIN_API_SIGN_IN_RATE", "30/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tongxin API",
+    "DESCRIPTION": (
+        "同心 REST API: the same scopes, rules and services as the pages. Every error body "
+        "is {\"error\": {\"code\", \"message\", \"fields\"}}; the message follows Accept-Language "
+        "(default zh-hans)."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MatterStatusEnum": "tongxin.matters.choices.Status",
+        "MatterKindEnum": "tongxin.matters.choices.Kind",
+        "LevelEnum": "tongxin.matters.choices.Level",
+        "RaiseLevelEnum": "tongxin.api.serializers.RAISE_LEVELS",
+        "ChannelEnum": "tongxin.matters.choices.Channel",
+        "RejectReasonEnum": "tongxin.matters.choices.RejectReason",
+        "SatisfactionEnum": "tongxin.matters.choices.Satisfaction",
+        "PositiveSatisfactionEnum": "tongxin.api.serializers.POSITIVE_SATISFACTION",
+        "WhistleStatusEnum": "tongxin.matters.choices.WhistleStatus",
+        "PlaceKindEnum": "tongxin.places.choices.PlaceKind",
+        "RoleEnum": "tongxin.people.choices.Role",
+        "NoticeKindEnum": "tongxin.notices.choices.NoticeKind",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+}

@@ -108,6 +108,12 @@ class Matter(models.Model):
     )
     # A copy of place.code, so "matters under this place" is one indexed range query.
     place_code = models.CharField(_("place code"), max_length=32, db_index=True)
+    # Where exactly, when a client gives it (Open311 lat/long and address_string).
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True,
+                                   blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True,
+                                    blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), max_length=5000)
     category = models.ForeignKey(

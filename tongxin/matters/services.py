@@ -29,6 +29,7 @@ from tongxin.people.models import Person
 from tongxin.people.scope import scope_for
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
+from tongxin.webhooks.services import matter_event_happened
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 5000
@@ -101,11 +102,13 @@ def allowed_actions(matter, user):
 
 
 def _event(matter, action, *, by, before=None, note="", visibility=Visibility.PUBLIC, **data):
-    return MatterEvent.objects.create(
+    event = MatterEvent.objects.create(
         matter=matter, action=action, actor=by if getattr(by, "pk", None) else None,
         from_status=before or "", to_status=matter.status if before else "",
         note=note, visibility=visibility, data=data,
     )
+    matter_event_happened(event)
+    return event
 
 
 def _save(matter, *fields):

@@ -1,0 +1,501 @@
+"""What the API reads and writes. Output serializers only present; input serializers only
+parse. Whether something is allowed, and every change, is up to the services."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tongxin.core.masking import mask_phone
+from tongxin.matters import rules as matter_rules
+from tongxin.matters.choices import (
+    Channel, Kind, Level, RejectReason, Satisfaction, Status, WhistleStatus,
+)
+from tongxin.matters.transitions import TRANSITIONS
+from tongxin.notices.choices import NoticeKind
+from tongxin.people.choices import Role
+from tongxin.people.rules import contact_for
+from tongxin.places.choices import PlaceKind
+
+MAX_ID = 2**63 - 1
+NOTE_MAX = 2000
+CODE_REGEX = r"^[0-9]{1,32}$"
+ACTIONS = sorted([*TRANSITIONS, "rate", "inspect"])
+# Matters are raised at these levels; a satisfied rating is one of these two.
+RAISE_LEVELS = [(lv.value, lv.label) for lv in (Level.GRID, Level.COMPOUND, Level.COMMUNITY)]
+POSITIVE_SATISFACTION = [(sat.value, sat.label)
+                         for sat in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)]
+
+
+def id_field(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def note_field(max_length=NOTE_MAX, required=False, **kwargs):
+    """A free text: optional (may be empty) unless ``required``."""
+    if required:
+        return serializers.CharField(max_length=max_length, **kwargs)
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True,
+                                 default="", **kwargs)
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, language-independent error code.")
+    message = serializers.CharField(help_text="What went wrong, in the caller's language.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text="Messages per request field (nested fields joined with dots).",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+# --- auth -----------------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, help_text="User name or phone number.")
+    password = serializers.CharField(max_length=256, trim_whitespace=False,
+                                     style={"input_type": "password"})
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    person = PersonRefSerializer()
+
+
+# --- places, organisations, categories ----------------------------------------------------
+
+
+class PlaceRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=PlaceKind.choices)
+
+
+class PlaceSerializer(PlaceRefSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+    parent = serializers.SerializerMethodField()
+    depth = serializers.IntegerField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_parent(self, place):
+        """Return the parent's code (a child's code starts with it)."""
+        return place.parent.code if place.parent_id else None
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CategorySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    depth = serializers.IntegerField()
+    district = serializers.CharField(source="district.code")
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+class RoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    role_label = serializers.CharField(source="get_role_display")
+    place = PlaceRefSerializer()
+    organisation = OrganisationRefSerializer(allow_null=True)
+
+
+class PersonSerializer(serializers.Serializer):
+    """A person; phone and ID number masked (138****0000) unless the caller's role needs them."""
+
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    phone = serializers.SerializerMethodField()
+    id_number = serializers.SerializerMethodField()
+    contact_masked = serializers.SerializerMethodField()
+    household = PlaceRefSerializer(allow_null=True)
+    is_household_head = serializers.BooleanField()
+    roles = RoleSerializer(many=True, source="roles.all")
+
+    def _contact(self, person):
+        cache = self.context.setdefault("contacts", {})
+        if person.pk not in cache:
+            cache[person.pk] = contact_for(self.context["request"].user, person)
+        return cache[person.pk]
+
+    def get_phone(self, person) -> str:
+        return self._contact(person)["phone"]
+
+    def get_id_number(self, person) -> str:
+        return self._contact(person)["id_number"]
+
+    def get_contact_masked(self, person) -> bool:
+        return self._contact(person)["masked"]
+
+
+class MeSerializer(PersonSerializer):
+    staff = serializers.BooleanField()
+    api_key = serializers.DictField(child=serializers.CharField(), allow_null=True,
+                                    help_text="The key the request is signed with: name, "
+                                              "district (code).")
+
+
+# --- matters ----------------------------------------------------------------------------------
+
+
+class MatterListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField(help_text="The number residents quote, e.g. 2026-000123.")
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    kind = serializers.ChoiceField(choices=Kind.choices, allow_blank=True)
+    emergency = serializers.BooleanField()
+    golden_idea = serializers.BooleanField()
+    owner_level = serializers.ChoiceField(choices=Level.choices)
+    category = CategoryRefSerializer()
+    place = PlaceRefSerializer()
+    owner = PlaceRefSerializer(source="owner_place")
+    due_at = serializers.DateTimeField(allow_null=True)
+    is_overdue = serializers.BooleanField()
+    supporter_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class ReporterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField(allow_blank=True)
+    masked = serializers.BooleanField()
+    is_self = serializers.BooleanField()
+    walk_in = serializers.BooleanField()
+
+
+class WhistleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    matter = serializers.IntegerField(source="matter_id")
+    department = OrganisationRefSerializer()
+    status = serializers.ChoiceField(choices=WhistleStatus.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    created_at = serializers.DateTimeField()
+    report_due_at = serializers.DateTimeField()
+    answer_due_at = serializers.DateTimeField()
+    reported_at = serializers.DateTimeField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    answer = serializers.CharField(allow_blank=True)
+    reported_late = serializers.BooleanField()
+    answered_late = serializers.BooleanField()
+
+
+class InspectionSerializer(serializers.Serializer):
+    passed = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+
+
+class ResolutionSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    what_was_done = serializers.CharField()
+    basis = serializers.CharField()
+    standard = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    inspections = InspectionSerializer(many=True, source="inspections.all")
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(source="event.at")
+    action = serializers.CharField()
+    label = serializers.CharField()
+    summary = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True)
+    internal = serializers.BooleanField()
+    late = serializers.BooleanField()
+    from_status = serializers.ChoiceField(source="event.from_status", choices=Status.choices,
+                                          allow_blank=True)
+    to_status = serializers.ChoiceField(source="event.to_status", choices=Status.choices,
+                                        allow_blank=True)
+    actor = serializers.CharField(source="api_actor", allow_null=True,
+                                  help_text="Who acted (shown to staff of the matter only).")
+
+
+class PhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    url = serializers.CharField(source="api_url", help_text="GET it with the same credentials.")
+
+
+class MatterDetailSerializer(MatterListSerializer):
+    description = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    raised_level = serializers.ChoiceField(choices=Level.choices)
+    publish_consent = serializers.BooleanField()
+    district = PlaceRefSerializer()
+    reporter = ReporterSerializer(source="api_reporter", allow_null=True)
+    reject_reason = serializers.ChoiceField(choices=RejectReason.choices, allow_blank=True)
+    deliberation_on = serializers.DateField(allow_null=True)
+    merged_into = serializers.IntegerField(source="merged_into_id", allow_null=True)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True)
+    rework_count = serializers.IntegerField()
+    reopen_count = serializers.IntegerField()
+    escalation_count = serializers.IntegerField()
+    heard_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    staff_view = serializers.BooleanField(
+        source="api_staff_view",
+        help_text="Whether the caller sees the matter as its staff (internal events included).")
+    allowed_actions = serializers.ListField(
+        source="api_allowed_actions",
+        child=serializers.ChoiceField(choices=[(a, a) for a in ACTIONS]),
+        help_text="What the caller may do now: POST /matters/{id}/actions/{action}/.")
+    photos = PhotoSerializer(many=True, source="api_photos")
+    whistles = WhistleSerializer(many=True, source="api_whistles")
+    resolutions = ResolutionSerializer(many=True, source="api_resolutions")
+    timeline = TimelineEventSerializer(many=True, source="api_timeline")
+
+
+class MatterFilterSerializer(serializers.Serializer):
+    """Query parameters of GET /matters/."""
+
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    owner_level = serializers.ChoiceField(choices=Level.choices, required=False)
+    category = id_field(required=False,
+                        help_text="A category id: matters in it or in its sub-categories.")
+    place = serializers.RegexField(CODE_REGEX, required=False,
+                                   help_text="A place code: matters at or under that place.")
+    overdue = serializers.BooleanField(required=False, help_text="Only overdue matters.")
+    mine = serializers.BooleanField(required=False,
+                                    help_text="Only matters the caller raised or supported.")
+    q = serializers.CharField(required=False, max_length=64, help_text="Title contains.")
+
+
+class MatterRaiseSerializer(serializers.Serializer):
+    """Raise a matter (说事). Staff may record it for a resident, naming channel and level."""
+
+    title = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=5000)
+    category = id_field(help_text="A category id of the place's district (GET /categories/).")
+    place = serializers.RegexField(
+        CODE_REGEX, required=False,
+        help_text="Code of a community, compound or building; default: the API key's "
+                  "default place, else the caller's own building.")
+    publish_consent = serializers.BooleanField(required=False, default=False)
+    emergency = serializers.BooleanField(required=False, default=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False,
+                                      default=Channel.ONLINE, help_text="Staff only.")
+    level = serializers.ChoiceField(
+        choices=RAISE_LEVELS, required=False, default=Level.GRID, help_text="Staff only.")
+    reporter = id_field(required=False, allow_null=True,
+                        help_text="Staff only: the id of the resident it is recorded for.")
+    contact_name = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                         default="", help_text="Staff only: a walk-in's name.")
+    contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True,
+                                          default="", help_text="Staff only: a walk-in's phone.")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=9,
+                                   help_text="Photos (multipart/form-data only).")
+
+
+# --- actions: one body per action -----------------------------------------------------------
+
+
+class TriageSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    category = id_field(required=False, help_text="Correct the category (same district).")
+    emergency = serializers.BooleanField(required=False, allow_null=True, default=None)
+    golden_reason = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                          default="", help_text="Flags a golden idea (金点子).")
+    note = note_field()
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RejectReason.choices)
+    note = note_field()
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = note_field(required=True)
+    to_level = serializers.ChoiceField(choices=Level.choices, required=False, allow_null=True,
+                                       default=None, help_text="Default: the next level up.")
+
+
+class ParkSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, allow_null=True, default=None,
+                                 help_text="Default: the district's next deliberation day.")
+    note = note_field()
+
+
+class NoteSerializer(serializers.Serializer):
+    note = note_field()
+
+
+class RequiredNoteSerializer(serializers.Serializer):
+    note = note_field(required=True)
+
+
+class CategoryChoiceSerializer(serializers.Serializer):
+    category = id_field()
+
+
+class GoldenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class WhistleRequestSerializer(serializers.Serializer):
+    departments = serializers.ListField(child=id_field(), min_length=1, max_length=20,
+                                        help_text="Organisation ids of departments.")
+    note = note_field()
+
+
+class ResolveSerializer(serializers.Serializer):
+    what_was_done = serializers.CharField(max_length=5000)
+    basis = serializers.CharField(max_length=2000)
+    standard = serializers.CharField(max_length=2000)
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=9,
+                                   help_text="Photos (multipart/form-data only).")
+
+
+class InspectSerializer(serializers.Serializer):
+    passed = serializers.BooleanField()
+    note = note_field(help_text="Required when the result fails.")
+
+
+class RateSerializer(serializers.Serializer):
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    comment = note_field(help_text="Required when unsatisfied.")
+
+
+class RateOkSerializer(serializers.Serializer):
+    satisfaction = serializers.ChoiceField(
+        choices=POSITIVE_SATISFACTION, required=False, default=Satisfaction.SATISFIED)
+    comment = note_field()
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = note_field(required=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = note_field(required=True)
+
+
+class MergeSerializer(serializers.Serializer):
+    into = id_field(help_text="The id of the matter to keep.")
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+ACTION_SERIALIZERS = {
+    "triage": TriageSerializer,
+    "reject": RejectSerializer,
+    "escalate": EscalateSerializer,
+    "park": ParkSerializer,
+    "resume": NoteSerializer,
+    "recategorise": CategoryChoiceSerializer,
+    "flag_golden": GoldenSerializer,
+    "whistle": WhistleRequestSerializer,
+    "resolve": ResolveSerializer,
+    "inspect": InspectSerializer,
+    "inspect_pass": NoteSerializer,
+    "inspect_fail": RequiredNoteSerializer,
+    "rate": RateSerializer,
+    "rate_ok": RateOkSerializer,
+    "rate_unsatisfied": CommentSerializer,
+    "close": EmptySerializer,
+    "close_unsolved": ReasonSerializer,
+    "reopen": ReasonSerializer,
+    "merge": MergeSerializer,
+}
+
+
+# --- whistles and notices -------------------------------------------------------------------
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=5000)
+
+
+class NoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=NoticeKind.choices)
+    text = serializers.CharField(help_text="The notice in the caller's language.")
+    matter = serializers.IntegerField(source="matter_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class NoticeFilterSerializer(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, help_text="Only unread notices.")
+
+
+class ReadAllSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many notices were unread.")
+
+
+class PlaceFilterSerializer(serializers.Serializer):
+    within = serializers.RegexField(CODE_REGEX, required=False,
+                                    help_text="Places at or under this code.")
+    kind = serializers.ChoiceField(choices=PlaceKind.choices, required=False)
+    q = serializers.CharField(required=False, max_length=64, help_text="Name contains.")
+
+
+class PersonFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, max_length=64,
+                              help_text="Name or phone number contains.")
+    place = serializers.RegexField(CODE_REGEX, required=False,
+                                   help_text="People living at or under this place code.")
+
+
+class CategoryFilterSerializer(serializers.Serializer):
+    parent = id_field(required=False, help_text="Only the children of this category.")
+    depth = serializers.IntegerField(required=False, min_value=0, max_value=10)
+
+
+class WhistleFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=WhistleStatus.choices, required=False)
+    mine = serializers.BooleanField(required=False,
+                                    help_text="Only whistles to the caller's departments.")
+
+
+def reporter_view(matter, user, staff):
+    """Return what the caller sees of the reporter (as the matter page shows it).
+
+    Staff see the reporter, the phone masked unless their role needs it; the reporter
+    sees themselves; other residents see nobody.
+    """
+    if matter.reporter_id and matter.reporter_id == user.pk:
+        return {"name": matter.reporter.full_name, "phone": matter.reporter.phone or "",
+                "masked": False, "is_self": True, "walk_in": False}
+    if not staff:
+        return None
+    if matter.reporter is not None:
+        contact = contact_for(user, matter.reporter)
+        return {"name": matter.reporter.full_name, "phone": contact["phone"],
+                "masked": contact["masked"], "is_self": False, "walk_in": False}
+    if matter.contact_name or matter.contact_phone:
+        handler = matter_rules.is_handler(user, matter)
+        return {"name": matter.contact_name or str(_("Walk-in")),
+                "phone": matter.contact_phone if handler else mask_phone(matter.contact_phone),
+                "masked": not handler, "is_self": False, "walk_in": True}
+    return {"name": str(_("Anonymous")), "phone": "", "masked": False, "is_self": False,
+            "walk_in": False}
+

@@ -1,0 +1,189 @@
+"""Turn matters and their timeline into GeoReport v2 service requests and FixMyStreet
+request updates: open/closed with the Tongxin status in words, local ISO 8601 times,
+and nothing personal (see rules.py for what is shown and why)."""
+
+import re
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core.masking import mask_id_number, mask_phone
+from tongxin.deadlines.choices import Stage
+from tongxin.matters import presenters as timeline
+from tongxin.matters.choices import OPEN_STATUSES, RejectReason, Status, Visibility
+from tongxin.matters.models import MatterEvent
+from tongxin.open311.catalogue import service_of
+from tongxin.open311.rules import shows_description
+from tongxin.places.choices import PlaceKind
+from tongxin.places.models import Place
+
+OPEN, CLOSED = "open", "closed"
+# Deadlines that promise the work itself (not just hearing the matter or a department's reply).
+WORK_STAGES = {Stage.HANDLE, Stage.RECTIFY}
+# Steps whose note is public text the government wrote: the result and why it stayed unsolved.
+PUBLIC_NOTES = {"resolved", "closed_unsolved"}
+# Steps whose summary quotes staff's free text, so only their label is shown.
+LABEL_ONLY = {"escalated"}
+ADDRESS_SKIPS = {PlaceKind.PROVINCE, PlaceKind.CITY, PlaceKind.GRID}
+_PHONE = re.compile(r"(?<!\d)(\+?86)?(1[3-9]\d{9})(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
+
+
+def open311_status(status):
+    return OPEN if status in OPEN_STATUSES else CLOSED
+
+
+def statuses_for(open311_statuses):
+    """Return the Tongxin statuses behind a set of Open311 statuses."""
+    return [s for s in Status if open311_status(s) in open311_statuses]
+
+
+def status_notes(matter):
+    label = str(Status(matter.status).label)
+    if matter.status == Status.REJECTED and matter.reject_reason:
+        return _("%(status)s: %(reason)s") % {
+            "status": label, "reason": RejectReason(matter.reject_reason).label}
+    if matter.status == Status.MERGED and matter.merged_into_id:
+        return _("%(status)s (service_request_id %(id)s).") % {
+            "status": label, "id": matter.merged_into_id}
+    return label
+
+
+def iso(value):
+    """Return an aware datetime as ISO 8601 in local time with its offset (+08:00), or None."""
+    if value is None:
+        return None
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def scrub(text):
+    """Mask mobile and ID-card numbers a resident may have typed into free text."""
+    text = _PHONE.sub(lambda m: (m.group(1) or "") + mask_phone(m.group(2)), text or "")
+    return _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
+
+
+def with_request_facts(matters):
+    """Add what request() reads to a matter queryset, so a list costs a fixed few queries."""
+    last_public = (MatterEvent.objects.filter(matter=OuterRef("pk"), visibility=Visibility.PUBLIC)
+                   .order_by("-at", "-pk").values("at")[:1])
+    return (matters.select_related("category__parent", "place__parent", "owner_place", "open311")
+            .annotate(last_public_at=Subquery(last_public)))
+
+
+def public_place(place):
+    """Return the place an address may name: a household shows as its building."""
+    if place.kind == PlaceKind.HOUSEHOLD and place.parent is not None:
+        return place.parent
+    return place
+
+
+def addresses(places):
+    """Return {place code: address from the district down} for ``places`` in one query."""
+    codes = {code for place in places for code in place.ancestor_codes()}
+    above = {p.code: p for p in Place.objects.filter(code__in=codes).only("code", "kind", "name")}
+    result = {}
+    for place in places:
+        names = [above[c].name for c in place.ancestor_codes()
+                 if c in above and above[c].kind not in ADDRESS_SKIPS]
+        result[place.code] = " ".join([*names, place.name])
+    return result
+
+
+def requests(matters):
+    """Return the Open311 service requests for matters loaded with with_request_facts()."""
+    matters = list(matters)
+    places = {m.pk: public_place(m.place) for m in matters}
+    written = addresses(list({p.code: p for p in places.values()}.values()))
+    return [request(m, places[m.pk], written[places[m.pk].code]) for m in matters]
+
+
+def request(matter, place, address):
+    service = service_of(matter.category)
+    extra = getattr(matter, "open311", None)
+    updated = max(filter(None, [getattr(matter, "last_public_at", None), matter.created_at]))
+    expected = matter.due_at if matter.stage in WORK_STAGES else None
+    return {
+        "service_request_id": str(matter.pk),
+        "status": open311_status(matter.status),
+        "status_notes": status_notes(matter),
+        "service_name": service.name,
+        "service_code": str(service.pk),
+        "description": scrub(matter.description) if shows_description(matter) else None,
+        "agency_responsible": matter.owner_place.name,
+        "service_notice": None,
+        "requested_datetime": iso(matter.created_at),
+        "updated_datetime": iso(updated),
+        "expected_datetime": iso(expected),
+        "address": scrub(matter.address) or address,
+        "address_id": place.code,
+        "zipcode": None,
+        "lat": matter.latitude,
+        "long": matter.longitude,
+        "media_url": (extra.media_url or None) if extra else None,
+    }
+
+
+def service_notice(matter):
+    return _("Your matter number is %(number)s; it will be heard by %(due)s.") % {
+        "number": matter.number,
+        "due": timezone.localtime(matter.due_at).strftime("%Y-%m-%d %H:%M")
+        if matter.due_at else "-",
+    }
+
+
+# --- FixMyStreet's servicerequestupdates ------------------------------------------------------
+
+
+def update_events(matters, start, end):
+    """Return the public timeline steps of ``matters`` between start and end, oldest first.
+
+    The "raised" step is the request itself, not an update of it.
+    """
+    return (MatterEvent.objects.filter(matter__in=matters, visibility=Visibility.PUBLIC,
+                                       at__gte=start, at__lte=end)
+            .exclude(action="raised")
+            .order_by("at", "pk"))
+
+
+def _status_after(events):
+    """Return {event pk: the matter's status right after it}, from the status changes."""
+    matter_ids = {e.matter_id for e in events}
+    changes = {}
+    for change in (MatterEvent.objects.filter(matter_id__in=matter_ids).exclude(to_status="")
+                   .order_by("at", "pk").values("matter_id", "at", "pk", "to_status")):
+        changes.setdefault(change["matter_id"], []).append(change)
+    result = {}
+    for event in events:
+        status = Status.NEW
+        for change in changes.get(event.matter_id, []):
+            if (change["at"], change["pk"]) > (event.at, event.pk):
+                break
+            status = change["to_status"]
+        result[event.pk] = status
+    return result
+
+
+def describe(event):
+    view = timeline.present(event)
+    parts = [view.summary] if view.summary and event.action not in LABEL_ONLY else []
+    if event.action in PUBLIC_NOTES and event.note:
+        parts.append(event.note)
+    text = view.label
+    if parts:
+        text = _("%(step)s: %(detail)s") % {"step": view.label, "detail": " ".join(parts)}
+    return scrub(text)
+
+
+def updates(events):
+    events = list(events)
+    status_after = _status_after(events)
+    return [{
+        "update_id": str(event.pk),
+        "service_request_id": str(event.matter_id),
+        "status": open311_status(status_after[event.pk]),
+        "external_status_code": str(status_after[event.pk]),
+        "updated_datetime": iso(event.at),
+        "description": describe(event),
+        "media_url": None,
+    } for event in events]

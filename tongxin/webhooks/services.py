@@ -1,0 +1,378 @@
+"""Webhooks: subscriptions, the deliveries a matter event creates, and sending them.
+
+A matter event (matters.services._event) becomes one Delivery per matching
+subscription, written in the same transaction as the event; after commit a task
+POSTs it. A receiver that fails is retried along BACKOFF until the table runs
+out, and every try is kept as a DeliveryAttempt (the delivery log).
+
+Sending is at least once: a receiver may see a delivery twice (a worker that died
+after sending, a retry racing a slow answer) and should ignore a repeated
+``X-Tongxin-Delivery``.
+"""
+
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core.errors import ServiceError
+from tongxin.core.models import record_event
+from tongxin.webhooks.choices import ACTION_EVENTS, DeliveryStatus, EventType
+from tongxin.webhooks.models import (
+    Delivery, DeliveryAttempt, Subscription, is_local_host, validate_event_types,
+    validate_webhook_url,
+)
+
+logger = logging.getLogger(__name__)
+
+# How long to wait after the n-th failed attempt; after the last step, give up.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+TIMEOUT_SECONDS = 5
+# A sender claims a delivery by moving its next attempt this far ahead, so that the
+# task and the retry scan never POST it at the same time; a sender that dies leaves
+# the delivery to the scan once the claim runs out.
+CLAIM = timedelta(minutes=5)
+RESPONSE_READ_LIMIT = 64 * 1024
+USER_AGENT = "Tongxin-Webhooks/1"
+
+
+# --- subscriptions ---------------------------------------------------------------------------
+
+
+def generate_secret():
+    return secrets.token_hex(32)
+
+
+def _clean_events(events):
+    chosen = {str(e) for e in (events or [])}
+    validate_event_types(sorted(chosen))
+    return [e for e in EventType.values if e in chosen]
+
+
+def _clean_url(url):
+    url = str(url or "").strip()
+    validate_webhook_url(url)
+    return url
+
+
+@transaction.atomic
+def create_subscription(*, organisation, url, events, active=True, by=None):
+    """Subscribe a partner system of ``organisation`` to ``events`` with a new secret."""
+    url, events = _clean_url(url), _clean_events(events)
+    if Subscription.objects.filter(organisation=organisation, url=url).exists():
+        raise ServiceError("webhook_duplicate",
+                           _("This organisation already has a subscription for this address."))
+    subscription = Subscription.objects.create(
+        organisation=organisation, url=url, events=events, active=bool(active),
+        secret=generate_secret(),
+    )
+    record_event("webhook.subscribed", subscription, actor=by, place=organisation.place,
+                 url=url, events=events)
+    return subscription
+
+
+@transaction.atomic
+def update_subscription(subscription, *, url=None, events=None, active=None, by=None):
+    """Change a subscription's address, events or switch; the secret stays."""
+    subscription = Subscription.objects.select_for_update().select_related(
+        "organisation__place").get(pk=subscription.pk)
+    changed = {}
+    if url is not None and _clean_url(url) != subscription.url:
+        subscription.url = changed["url"] = _clean_url(url)
+    if events is not None and _clean_events(events) != subscription.events:
+        subscription.events = changed["events"] = _clean_events(events)
+    if active is not None and bool(active) != subscription.active:
+        subscription.active = changed["active"] = bool(active)
+    if changed:
+        subscription.save(update_fields=list(changed))
+        record_event("webhook.changed", subscription, actor=by,
+                     place=subscription.organisation.place, **changed)
+    return subscription
+
+
+@transaction.atomic
+def rotate_secret(subscription, *, by=None):
+    """Give a subscription a new secret (the partner must switch to it)."""
+    subscription = Subscription.objects.select_for_update().select_related(
+        "organisation__place").get(pk=subscription.pk)
+    subscription.secret = generate_secret()
+    subscription.save(update_fields=["secret"])
+    record_event("webhook.secret_rotated", subscription, actor=by,
+                 place=subscription.organisation.place)
+    return subscription
+
+
+# --- from a matter event to deliveries ---------------------------------------------------------
+
+
+def matter_url(matter):
+    """Return the staff page of a matter, absolute when TONGXIN_SITE_URL is set."""
+    site = getattr(settings, "TONGXIN_SITE_URL", "").rstrip("/")
+    return site + reverse("matters:detail", args=[matter.pk])
+
+
+def _iso(dt):
+    return timezone.localtime(dt).isoformat() if dt else None
+
+
+def matter_payload(matter):
+    """Return what a partner learns of a matter: no reporter, no name, no phone."""
+    return {
+        "id": matter.pk,
+        "number": matter.number,
+        "title": matter.title,
+        "status": str(matter.status),
+        "category": matter.category.name,
+        "place_code": matter.place_code,
+        "owner_level": str(matter.owner_level),
+        "due_at": _iso(matter.due_at),
+        "satisfaction": str(matter.satisfaction) or None,
+        "url": matter_url(matter),
+    }
+
+
+def subscriptions_for(matter, event_type):
+    """Return the active subscriptions that want ``event_type`` for a matter in their place."""
+    code = matter.place_code
+    # The organisation's place is the matter's place or one of its ancestors, and a
+    # place's ancestors are the prefixes of its code: one indexed lookup.
+    candidates = Subscription.objects.filter(
+        active=True, organisation__place__code__in=[code[:n] for n in range(1, len(code) + 1)],
+    ).select_related("organisation__place").order_by("pk")
+    return [s for s in candidates if s.wants(event_type) and s.covers(code)]
+
+
+def matter_event_happened(event):
+    """Create the deliveries a matter event calls for and send them after commit.
+
+    Call inside the service's transaction (matters.services._event does): if the
+    change rolls back, so do its deliveries, and nothing is sent.
+    """
+    event_type = ACTION_EVENTS.get(event.action)
+    if event_type is None:
+        return []
+    matter = event.matter
+    subscriptions = subscriptions_for(matter, event_type)
+    if not subscriptions:
+        return []
+    body = {"type": event_type.value, "occurred_at": _iso(event.at),
+            "matter": matter_payload(matter)}
+    now = timezone.now()
+    deliveries = []
+    for subscription in subscriptions:
+        delivery = Delivery.objects.create(
+            subscription=subscription, event_type=event_type, matter=matter,
+            next_attempt_at=now, created_at=now,
+        )
+        # The delivery's id is part of the body, so the body is written once it has one.
+        delivery.payload = {"id": delivery.pk, **body}
+        delivery.save(update_fields=["payload"])
+        deliveries.append(delivery)
+    _send_on_commit([d.pk for d in deliveries])
+    return deliveries
+
+
+def _send_on_commit(delivery_ids):
+    from tongxin.webhooks.tasks import deliver_webhook
+
+    def enqueue():
+        for pk in delivery_ids:
+            deliver_webhook.enqueue(pk)
+
+    # robust: a queue that is down must not fail the matter change that already
+    # committed; the retry scan sends what was not queued.
+    transaction.on_commit(enqueue, robust=True)
+
+
+# --- signing -------------------------------------------------------------------------------
+
+
+def sign(secret, timestamp, body):
+    """Return the signature header value for ``body`` (bytes) sent at ``timestamp``."""
+    message = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret, timestamp, body, header, *, tolerance=None, now=None):
+    """Return whether ``header`` (X-Tongxin-Signature) signs ``body`` sent at ``timestamp``.
+
+    For receivers: pass the raw body as received. With ``tolerance`` (seconds) an old
+    or future timestamp is refused as well, against replays.
+    """
+    if not secret or not timestamp or not header:
+        return False
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    expected = sign(secret, timestamp, body).encode()
+    if not hmac.compare_digest(expected, str(header).strip().encode("utf-8", "replace")):
+        return False
+    if tolerance is not None:
+        try:
+            age = (now if now is not None else time.time()) - int(timestamp)
+        except (TypeError, ValueError):
+            return False
+        return abs(age) <= tolerance
+    return True
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer other than 2xx: following it would resend the body elsewhere."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _opener(url):
+    handlers = [_NoRedirects()]
+    if is_local_host(urlsplit(url).hostname):
+        handlers.append(urllib.request.ProxyHandler({}))  # never send loopback via a proxy
+    return urllib.request.build_opener(*handlers)
+
+
+def _short(error):
+    text = str(error) or type(error).__name__
+    return text[:200]
+
+
+def post(url, body, headers):
+    """POST ``body`` and return (HTTP status or None, error text or "")."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _opener(url).open(request, timeout=TIMEOUT_SECONDS) as response:
+            response.read(RESPONSE_READ_LIMIT)
+            status = response.status
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code, f"HTTP {error.code}"
+    except urllib.error.URLError as error:
+        return None, _short(error.reason)
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        return None, _short(error)
+    if 200 <= status < 300:
+        return status, ""
+    return status, f"HTTP {status}"
+
+
+def _refusal(subscription):
+    if not subscription.active:
+        return "subscription inactive"
+    try:
+        validate_webhook_url(subscription.url)
+    except ServiceError:
+        return "address refused (https required)"
+    return ""
+
+
+def deliver(delivery, *, now=None):
+    """POST a due delivery once, log the attempt and schedule the next; return the delivery.
+
+    A delivery that is not due (sent already, waiting for its retry, or claimed by
+    another sender) is returned untouched. No transaction is held while sending.
+    """
+    pk = getattr(delivery, "pk", delivery)
+    now = now or timezone.now()
+    claimed = Delivery.objects.due(now).filter(pk=pk).update(
+        next_attempt_at=timezone.now() + CLAIM)
+    delivery = Delivery.objects.select_related("subscription").filter(pk=pk).first()
+    if not claimed or delivery is None:
+        return delivery
+    subscription = delivery.subscription
+    refusal = _refusal(subscription)
+    if refusal:
+        delivery.status, delivery.next_attempt_at, delivery.last_error = (
+            DeliveryStatus.FAILED, None, refusal)
+        delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
+        return delivery
+
+    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    attempted_at = timezone.now()
+    timestamp = str(int(attempted_at.timestamp()))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-Tongxin-Event": delivery.event_type,
+        "X-Tongxin-Delivery": str(delivery.pk),
+        "X-Tongxin-Timestamp": timestamp,
+        "X-Tongxin-Signature": sign(subscription.secret, timestamp, body),
+    }
+    started = time.monotonic()
+    status_code, error = post(subscription.url, body, headers)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return _record(delivery, attempted_at, status_code, error, duration_ms)
+
+
+@transaction.atomic
+def _record(delivery, attempted_at, status_code, error, duration_ms):
+    DeliveryAttempt.objects.create(delivery=delivery, at=attempted_at, status_code=status_code,
+                                   error=error, duration_ms=duration_ms)
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error = status_code, error
+    if not error:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, None
+        delivery.delivered_at = timezone.now()
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.GAVE_UP, None
+        logger.warning("webhook delivery %s gave up after %s attempts: %s",
+                       delivery.pk, delivery.attempts, error)
+    else:
+        delivery.next_attempt_at = attempted_at + BACKOFF[delivery.attempts - 1]
+        logger.info("webhook delivery %s attempt %s failed (%s), next at %s",
+                    delivery.pk, delivery.attempts, error, delivery.next_attempt_at)
+    delivery.save(update_fields=["attempts", "last_status_code", "last_error", "status",
+                                 "next_attempt_at", "delivered_at"])
+    return delivery
+
+
+def retry_due_deliveries(now=None, *, limit=500):
+    """Send the pending deliveries whose next attempt has come; return counts by outcome.
+
+    Safe to run as often as you like, and alongside the task worker: each delivery
+    is claimed before it is sent.
+    """
+    now = now or timezone.now()
+    due = Delivery.objects.due(now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)
+    counts = Counter({status: 0 for status in DeliveryStatus.values})
+    for pk in list(due[:limit]):
+        delivery = deliver(pk, now=now)
+        if delivery is not None:
+            counts[delivery.status] += 1
+    return dict(counts)
+
+
+@transaction.atomic
+def retry_now(delivery, *, by=None):
+    """Send a delivery that gave up or failed once more, now (from the admin)."""
+    delivery = Delivery.objects.select_for_update().select_related(
+        "subscription__organisation__place").get(pk=delivery.pk)
+    if delivery.status == DeliveryStatus.SUCCEEDED:
+        raise ServiceError("webhook_delivered", _("This delivery has already been delivered."))
+    delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, timezone.now()
+    delivery.save(update_fields=["status", "next_attempt_at"])
+    record_event("webhook.retried", delivery, actor=by,
+                 place=delivery.subscription.organisation.place)
+    _send_on_commit([delivery.pk])
+    return delivery
