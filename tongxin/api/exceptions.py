@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from tongxin.core.errors import PermissionDenied, ServiceError
-from tongxin.matters.services import TransitionError
+from tongxin.matters.services import ERROR_FIELDS, TransitionError
 
 # DRF exceptions → our stable codes (the rest keep DRF's own default_code).
 CODES = {
@@ -32,44 +32,6 @@ CODES = {
     exceptions.NotAcceptable: "not_acceptable",
     exceptions.UnsupportedMediaType: "unsupported_media_type",
     exceptions.Throttled: "throttled",
-}
-
-# Which request field a service error code is about, so clients can show it there.
-SERVICE_ERROR_FIELDS = {
-    "title_required": "title",
-    "title_too_long": "title",
-    "description_required": "description",
-    "description_too_long": "description",
-    "bad_category": "category",
-    "place_required": "place",
-    "place_not_allowed": "place",
-    "place_too_wide": "place",
-    "no_owner": "place",
-    "bad_level": "level",
-    "photo_too_big": "photos",
-    "not_an_image": "photos",
-    "too_many_photos": "photos",
-    "comment_required": "comment",
-    "comment_too_long": "comment",
-    "reason_required": "reason",
-    "reason_too_long": "reason",
-    "note_required": "note",
-    "note_too_long": "note",
-    "what_was_done_required": "what_was_done",
-    "what_was_done_too_long": "what_was_done",
-    "basis_required": "basis",
-    "basis_too_long": "basis",
-    "standard_required": "standard",
-    "standard_too_long": "standard",
-    "answer_required": "answer",
-    "answer_too_long": "answer",
-    "no_departments": "departments",
-    "bad_department": "departments",
-    "date_past": "date",
-    "bad_target": "into",
-    "merge_self": "into",
-    "bad_phone": "contact_phone",
-    "bad_place": "place",
 }
 
 
@@ -134,7 +96,7 @@ def _service_error(exc):
     else:
         status_code = status.HTTP_400_BAD_REQUEST
     code = exc.code or "invalid"
-    field = SERVICE_ERROR_FIELDS.get(code)
+    field = ERROR_FIELDS.get(code)
     return status_code, code, message, ({field: [message]} if field else None)
 
 

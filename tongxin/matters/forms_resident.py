@@ -15,36 +15,16 @@ from tongxin.matters import photos as photo_rules
 from tongxin.matters.fields import MultiplePhotoField
 from tongxin.matters.choices import Satisfaction
 from tongxin.matters.models import Category
-from tongxin.matters.services import DESCRIPTION_MAX, TITLE_MAX, district_of, owner_for
+from tongxin.matters.services import (
+    DESCRIPTION_MAX, ERROR_FIELDS, TITLE_MAX, district_of, owner_for,
+)
 from tongxin.places.choices import PlaceKind
-
-# Which form field a service error code is about (the rest go above the form).
-SERVICE_ERROR_FIELDS = {
-    "title_required": "title",
-    "title_too_long": "title",
-    "description_required": "description",
-    "description_too_long": "description",
-    "bad_category": "category",
-    "place_required": "place",
-    "place_not_allowed": "place",
-    "place_too_wide": "place",
-    "no_owner": "place",
-    "photo_too_big": "photos",
-    "not_an_image": "photos",
-    "too_many_photos": "photos",
-    "comment_required": "comment",
-    "comment_too_long": "comment",
-    "reason_required": "reason",
-    "reason_too_long": "reason",
-    "note_required": "note",
-    "note_too_long": "note",
-}
 
 
 class ServiceErrorsMixin:
     def add_service_error(self, error):
         """Show a refused service call on the form: on its field if it has one here."""
-        field = SERVICE_ERROR_FIELDS.get(getattr(error, "code", None))
+        field = ERROR_FIELDS.get(getattr(error, "code", None))
         self.add_error(field if field in self.fields else None, error)
 
 

@@ -72,6 +72,46 @@ FIELD_NAMES = {
 }
 
 
+# Which input field each error code above is about, so a form or an API client can
+# show the message beside that field (the rest concern the request as a whole).
+ERROR_FIELDS = {
+    "title_required": "title",
+    "title_too_long": "title",
+    "description_required": "description",
+    "description_too_long": "description",
+    "bad_category": "category",
+    "place_required": "place",
+    "place_not_allowed": "place",
+    "place_too_wide": "place",
+    "no_owner": "place",
+    "photo_too_big": "photos",
+    "not_an_image": "photos",
+    "too_many_photos": "photos",
+    "comment_required": "comment",
+    "comment_too_long": "comment",
+    "reason_required": "reason",
+    "reason_too_long": "reason",
+    "note_required": "note",
+    "note_too_long": "note",
+    "bad_level": "level",
+    "what_was_done_required": "what_was_done",
+    "what_was_done_too_long": "what_was_done",
+    "basis_required": "basis",
+    "basis_too_long": "basis",
+    "standard_required": "standard",
+    "standard_too_long": "standard",
+    "answer_required": "answer",
+    "answer_too_long": "answer",
+    "no_departments": "departments",
+    "bad_department": "departments",
+    "date_past": "date",
+    "bad_target": "into",
+    "merge_self": "into",
+    "bad_phone": "contact_phone",
+    "bad_place": "place",
+}
+
+
 def _lock(matter):
     return Matter.objects.select_for_update().get(pk=matter.pk)
 

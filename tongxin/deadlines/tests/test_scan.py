@@ -377,7 +377,7 @@ def keep_test_connection(monkeypatch):
     """The loop drops stale connections between scans; in a test that would drop the
     test's own transaction (PostgreSQL), so keep it."""
     monkeypatch.setattr(
-        "tongxin.deadlines.management.commands.check_deadlines.close_old_connections", lambda: None
+        "tongxin.core.periodic.close_old_connections", lambda: None
     )
 
 
@@ -387,7 +387,7 @@ def test_check_deadlines_every_n_seconds_keeps_scanning(world, frozen, matter, m
     monkeypatch.setattr("time.sleep", sleeps.append)
     when(frozen, "2026-10-01 16:01+08:00")
     out = io.StringIO()
-    call_command("check_deadlines", every=300, max_scans=3, stdout=out)
+    call_command("check_deadlines", every=300, max_runs=3, stdout=out)
     lines = out.getvalue().splitlines()
     assert len(lines) == 3 and sleeps == [300, 300]
     assert "overdue 1," in lines[0] and "overdue 0," in lines[1]
@@ -406,7 +406,7 @@ def test_check_deadlines_keeps_going_when_a_scan_fails(world, frozen, monkeypatc
 
     monkeypatch.setattr("tongxin.matters.services.scan_deadlines", flaky)
     out = io.StringIO()
-    call_command("check_deadlines", every=1, max_scans=2, stdout=out)
+    call_command("check_deadlines", every=1, max_runs=2, stdout=out)
     assert len(calls) == 2 and "overdue 0" in out.getvalue()
 
 

@@ -30,7 +30,7 @@ def test_the_loop_runs_every_n_seconds(world, receiver, new_matter, monkeypatch)
     # The loop drops stale connections between runs; in a test that would drop the
     # test's own transaction on PostgreSQL.
     monkeypatch.setattr(
-        "tongxin.webhooks.management.commands.retry_webhooks.close_old_connections", lambda: None
+        "tongxin.core.periodic.close_old_connections", lambda: None
     )
     create_subscription(organisation=world.partner, url=receiver.url, events=[EventType.CREATED])
     new_matter()
