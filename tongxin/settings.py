@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "tongxin.api",
     "tongxin.open311",
     "tongxin.webhooks",
+    "tongxin.privacy",
+    "tongxin.backups",
     "tongxin.demo",
     "rest_framework",
     "rest_framework.authtoken",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("people/", include("tongxin.people.urls")),
     path("matters/", include("tongxin.matters.urls")),
     path("notices/", include("tongxin.notices.urls")),
+    path("privacy/", include("tongxin.privacy.urls")),
     path("api/v1/", include("tongxin.api.urls")),
     path("open311/v2/", include("tongxin.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

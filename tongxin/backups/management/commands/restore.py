@@ -1,0 +1,56 @@
+"""``tongxin restore PATH [--force]``: bring a backup back, then verify it against its manifest."""
+
+import tempfile
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from tongxin.backups.archive import (
+    add_missing_regenerated_rows, check_migrations, count_mismatches, drop_regenerated_rows,
+    holds_data, media_root, read_archive, restore_media,
+)
+
+
+class Command(BaseCommand):
+    help = ("Restore a backup made by `tongxin backup`: migrate, load the rows in one "
+            "transaction, put back the uploaded files and verify counts and checksums.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The .tar.gz written by `tongxin backup`.")
+        parser.add_argument("--force", action="store_true",
+                            help="Restore even if the database holds data (it is flushed first).")
+
+    def handle(self, *args, path, force=False, **options):
+        verbosity = options["verbosity"]
+        root = media_root()
+        with tempfile.TemporaryDirectory(prefix="tongxin-restore-") as tmp:
+            manifest = read_archive(path, tmp)
+            check_migrations(manifest)
+            call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+            present = holds_data()
+            if present and not force:
+                sample = ", ".join(f"{label} ({n})" for label, n in list(present.items())[:3])
+                raise CommandError(
+                    f"The database already holds data ({sample}, …); refusing to restore "
+                    "over it. Use --force to flush it first.")
+            if present:
+                call_command("flush", interactive=False, verbosity=0)
+            with transaction.atomic():
+                drop_regenerated_rows()
+                call_command("loaddata", str(Path(tmp) / "data.jsonl"),
+                             verbosity=max(verbosity - 1, 0))
+                wrong = count_mismatches(manifest["counts"])
+                if wrong:
+                    raise CommandError("Restored record counts differ from the backup, "
+                                       "nothing was kept: " + "; ".join(wrong[:10]))
+                add_missing_regenerated_rows()
+            damaged = restore_media(manifest, tmp, root)
+            if damaged:
+                raise CommandError(f"{len(damaged)} media file(s) failed verification after "
+                                   f"restore, e.g. {damaged[0]}")
+        rows = sum(manifest["counts"].values())
+        self.stdout.write(f"Restored {rows} records and {len(manifest['media'])} media files "
+                          f"from {path} (made {manifest['created_at']}); counts and "
+                          "checksums verified.")
