@@ -221,18 +221,26 @@ def browser():
 
 @pytest.fixture
 def new_page(browser):
-    """Open pages in fresh browser contexts (no shared cookies); close them afterwards."""
-    contexts = []
+    """Open pages in fresh browser contexts (no shared cookies); close them afterwards.
+
+    Every page listens to the console: a Content-Security-Policy violation (an inline
+    script or style the policy blocks) fails the test at teardown.
+    """
+    contexts, violations = [], []
 
     def open_page(viewport=None, locale="zh-CN"):
         context = browser.new_context(viewport=viewport or {"width": 390, "height": 844},
                                       locale=locale)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert not violations, violations
 
 
 def screenshot(page, name):

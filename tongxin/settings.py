@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tongxin.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "tongxin.urls"
@@ -187,6 +188,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
+TONGXIN_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+TONGXIN_CSP_ADMIN = TONGXIN_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 # Background work (e-mails, deadline scans) through django-tasks; the database backend
 # needs no extra server: `tongxin db_worker` runs the queue.

@@ -82,3 +82,22 @@ def test_people_list_only_for_roles_that_see_people(client, world, role):
         assert response.status_code == 200
     else:
         assert response.status_code == 403
+
+
+def test_pages_send_a_content_security_policy_without_unsafe_inline(client, world):
+    client.force_login(world.by_role[Role.GRID_WORKER])
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_no_template_carries_an_inline_script_or_style():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for template in root.glob("*/templates/**/*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
+        assert "<style" not in text and " style=" not in text, template
+        assert not re.search(r"\son[a-z]+=", text), template
