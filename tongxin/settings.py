@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "tongxin.api",
     "tongxin.open311",
     "tongxin.webhooks",
+    "tongxin.triage",
+    "tongxin.hotspots",
     "tongxin.privacy",
     "tongxin.backups",
     "tongxin.demo",

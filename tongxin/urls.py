@@ -7,6 +7,8 @@ urlpatterns = [
     path("people/", include("tongxin.people.urls")),
     path("matters/", include("tongxin.matters.urls")),
     path("notices/", include("tongxin.notices.urls")),
+    path("triage/", include("tongxin.triage.urls")),
+    path("hotspots/", include("tongxin.hotspots.urls")),
     path("privacy/", include("tongxin.privacy.urls")),
     path("api/v1/", include("tongxin.api.urls")),
     path("open311/v2/", include("tongxin.open311.urls")),

@@ -1,0 +1,1 @@
+"""Pages of hot issues (热点问题)."""

@@ -1,0 +1,1 @@
+"""Pages of smart triage: suggestions, the routing table and the reply check."""
