@@ -5,6 +5,7 @@ The embedded default is SQLite in WAL mode under ``var/``; production sets
 unless asked for, so ``make demo`` serves the app the way production does.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -149,6 +150,20 @@ LOGOUT_REDIRECT_URL = "people:login"
 TONGXIN_LOGIN_MAX_FAILURES = int(os.environ.get("TONGXIN_LOGIN_MAX_FAILURES", "5"))
 TONGXIN_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("TONGXIN_LOGIN_LOCKOUT_MINUTES", "15"))
 
+# Rate limits (tongxin/core/ratelimit.py): name -> (requests, seconds), counted per person
+# (or per address before sign-in) in the database, so they hold across workers. Override
+# with TONGXIN_RATE_LIMITS='{"raise": [50, 3600]}' (JSON); a null value switches one off.
+TONGXIN_RATE_LIMITS = {
+    "sign_in_failures": (20, 900),   # failed sign-ins from one address (pages and API)
+    "raise": (20, 3600),             # matters raised by one person on the pages
+    "record": (200, 3600),           # walk-in matters recorded by one staff member
+    "support": (60, 3600),           # "me too" votes by one person
+    "api_write": (600, 60),          # writes through the API or Open311 by one key or person
+}
+TONGXIN_RATE_LIMITS.update(json.loads(os.environ.get("TONGXIN_RATE_LIMITS", "{}")))
+# Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP).
+TONGXIN_CLIENT_IP_HEADER = os.environ.get("TONGXIN_CLIENT_IP_HEADER", "")
+
 # --- Language and time ----------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [
@@ -231,6 +246,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tongxin.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "tongxin.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "tongxin.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["tongxin.api.throttling.WriteThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "sign_in": os.environ.get("TONGXIN_API_SIGN_IN_RATE", "30/minute"),
     },

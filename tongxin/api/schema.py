@@ -29,6 +29,8 @@ class AutoSchema(BaseAutoSchema):
         if any(isinstance(p, permissions.IsAuthenticated) for p in self.view.get_permissions()):
             statuses |= {"401", "403"}
         statuses |= {str(s) for s in getattr(self.view, "error_statuses", ())}
+        if self.method not in ("GET", "HEAD", "OPTIONS") and self.view.get_throttles():
+            statuses.add("429")  # writes count against the rate limits (core/ratelimit.py)
         return sorted(statuses)
 
     def _get_response_bodies(self, direction="response"):

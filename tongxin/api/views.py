@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, parsers, permissions, status, throttling
+from rest_framework import exceptions, generics, parsers, permissions, status, throttling
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -27,6 +27,8 @@ from tongxin.api.exceptions import ApiError, OutOfJurisdiction
 from tongxin.api.permissions import (
     api_key, check_jurisdiction, jurisdiction_code, within_jurisdiction,
 )
+from tongxin.api.throttling import SupportThrottle, WriteThrottle
+from tongxin.core.ratelimit import Limited, check, client_ip, hit
 from tongxin.matters import services
 from tongxin.matters.choices import Level, Visibility
 from tongxin.matters.models import Category, Matter, Photo, Resolution, Support, Whistle
@@ -130,12 +132,21 @@ class TokenView(APIView):
                     "token as `Authorization: Token <token>`.",
     )
     def post(self, request):
+        address = client_ip(request._request)
+        try:
+            check("sign_in_failures", address)
+        except Limited as error:
+            raise exceptions.Throttled(error.retry_after) from None
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         person = authenticate(request._request, username=data["username"],
                               password=data["password"])
         if person is None:
+            try:
+                hit("sign_in_failures", address)
+            except Limited:
+                pass  # this failure is the last one allowed; the next request gets 429
             if getattr(request._request, "tongxin_locked", False):
                 raise ApiError(
                     "account_locked",
@@ -440,6 +451,7 @@ class MatterDetail(MatterMixin, APIView):
 
 class MatterSupport(MatterMixin, APIView):
     error_statuses = MATTER_ERRORS
+    throttle_classes = [WriteThrottle, SupportThrottle]
 
     @extend_schema(tags=["matters"], request=None, responses={200: s.MatterDetailSerializer},
                    summary="Me too: support an open matter in one's own compound")

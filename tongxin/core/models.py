@@ -50,3 +50,21 @@ def record_event(action, subject, *, actor=None, place=None, **data):
         place_code=getattr(place, "code", "") or "",
         data=data,
     )
+
+
+class RateCounter(models.Model):
+    """How often one client did one limited thing in one fixed time window (ratelimit.py).
+
+    Kept in the database, not a per-process cache, so the limit holds across every
+    gunicorn worker and needs no extra server.
+    """
+
+    key = models.CharField(max_length=160)
+    window = models.BigIntegerField()  # the window's start, in seconds since the epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="rate_counter_once")]
+
+    def __str__(self):
+        return f"{self.key}@{self.window}: {self.count}"

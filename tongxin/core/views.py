@@ -1,11 +1,17 @@
-from django.contrib.auth.decorators import login_required
+from datetime import datetime, timedelta
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from tongxin.core import audit
 from tongxin.matters.choices import ACTIVE_STATUSES, Status
 from tongxin.matters.models import Matter, Support
 from tongxin.matters.rules import HANDLER_ROLES
@@ -84,3 +90,58 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+AUDIT_KINDS = {
+    "sign_in": (audit.SIGN_IN, audit.SIGN_OUT),
+    "failed": (audit.SIGN_IN_FAILED,),
+    "export": (audit.EXPORT,),
+    "read": (audit.READ,),
+}
+AUDIT_LABELS = {
+    audit.SIGN_IN: _("Signed in"),
+    audit.SIGN_OUT: _("Signed out"),
+    audit.SIGN_IN_FAILED: _("Failed sign-in"),
+    audit.EXPORT: _("Export"),
+    audit.READ: _("Read personal details"),
+}
+# What was read or exported (the ``what`` of audit.record_read / record_export).
+AUDIT_WHAT = {
+    "contact": _("contact details"),
+    "reporter_contact": _("the reporter's contact details"),
+    "my_data": _("all of one's own data"),
+    "hot_issues": _("hot issues"),
+}
+AUDIT_PAGE_SIZE = 50
+
+
+class AuditFilter(forms.Form):
+    kind = forms.ChoiceField(label=_("What"), required=False, choices=[
+        ("", _("Everything")), ("sign_in", _("Sign-ins and sign-outs")),
+        ("failed", _("Failed sign-ins")), ("export", _("Exports")),
+        ("read", _("Reads of personal details")),
+    ])
+    day = forms.DateField(label=_("Day"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@login_required
+@permission_required("core.view_audit", raise_exception=True)
+def audit_log(request):
+    """List sign-ins, exports and reads of personal details in the auditor's area."""
+    form = AuditFilter(request.GET)
+    entries = audit.visible_to(request.user).select_related("actor", "subject_type")
+    if form.is_valid():
+        if form.cleaned_data["kind"]:
+            entries = entries.filter(action__in=AUDIT_KINDS[form.cleaned_data["kind"]])
+        if form.cleaned_data["day"]:
+            start = timezone.make_aware(
+                datetime.combine(form.cleaned_data["day"], datetime.min.time()))
+            entries = entries.filter(at__gte=start, at__lt=start + timedelta(days=1))
+    page = Paginator(entries.order_by("-at", "-pk"), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    rows = [{"entry": e, "label": AUDIT_LABELS.get(e.action, e.action),
+             "what": AUDIT_WHAT.get(e.data.get("what"), e.data.get("what", "")),
+             "subject": f"{e.subject_type.model_class()._meta.verbose_name} #{e.subject_id}"}
+            for e in page]
+    return render(request, "core/audit.html", {"form": form, "page": page, "rows": rows})

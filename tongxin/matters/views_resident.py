@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.errors import ServiceError
 from tongxin.core.masking import mask_name
+from tongxin.core.ratelimit import limited
 from tongxin.deadlines import policy
 from tongxin.deadlines.choices import Stage
 from tongxin.matters import services
@@ -91,6 +92,7 @@ def _form_messages(request, form):
 
 
 @login_required
+@limited("raise")
 def raise_matter(request):
     """Let a resident raise a matter; a repeated submission of the same form files it once."""
     _household_or_403(request.user)
@@ -128,6 +130,7 @@ def similar(request):
 
 @login_required
 @require_POST
+@limited("support")
 def support(request, pk):
     """Add the resident's "me too" to an open matter in their compound."""
     _household_or_403(request.user)

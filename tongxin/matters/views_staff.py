@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tongxin.core import audit
 from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.masking import mask_phone
+from tongxin.core.ratelimit import limited
 from tongxin.matters import forms_staff as forms
 from tongxin.matters import rules, services
 from tongxin.matters.choices import ACTIVE_STATUSES, Level, Status, Visibility, WhistleStatus
@@ -293,10 +295,13 @@ def _render_detail(request, matter, bound=None, status=200):
             if w.status == WhistleStatus.WHISTLED else None,
             "answer_form": forms.AnswerForm(auto_id=f"id_w{w.pk}_answer_%s"),
         }
+    reporter = _reporter_view(matter, user, staff)
+    if reporter and reporter.get("phone") and not reporter.get("masked", True):
+        audit.record_read(request, matter, what="reporter_contact", place=matter.place)
     context = {
         "matter": matter,
         "staff": staff,
-        "reporter": _reporter_view(matter, user, staff),
+        "reporter": reporter,
         "address": matter.place.full_name,
         "photos": photos,
         "whistles": whistles,
@@ -430,6 +435,7 @@ RECORD_MATTER_FIELDS = ["title", "description", "category", "emergency", "publis
 
 @login_required
 @permission_required("matters.record_for_others", raise_exception=True)
+@limited("record")
 def record(request):
     """Record a matter heard offline (visit, hall, hotline …) for a resident or a walk-in."""
     user = request.user

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from tongxin.core.errors import PermissionDenied, ServiceError
+from tongxin.core.ratelimit import Limited, hit
+from tongxin.core.ratelimit import message as ratelimit_message
 from tongxin.open311 import presenters, rules
 from tongxin.open311.catalogue import definition, find_service, service_list
 from tongxin.open311.forms import parse_new_request
@@ -177,6 +179,10 @@ def service_requests(request, fmt):
 def _create(request, fmt):
     params = request.POST
     key = rules.key_from(params, required=True)
+    try:
+        hit("api_write", f"k{key.pk}")
+    except Limited as error:
+        raise Open311Error(429, ratelimit_message(error)) from None
     district = rules.jurisdiction_from(params, key)
     fields = parse_new_request(params, district=district, key=key)
     try:

@@ -5,6 +5,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import render
 
+from tongxin.core import audit, ratelimit
 from tongxin.people.forms import PersonSearchForm, SignInForm
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.rules import contact_for
@@ -13,9 +14,25 @@ PAGE_SIZE = 50
 
 
 class SignInView(auth_views.LoginView):
+    """Sign in; an address with too many failed attempts is refused for a while (429)."""
+
     form_class = SignInForm
     template_name = "people/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        try:
+            ratelimit.check("sign_in_failures", ratelimit.client_ip(request))
+        except ratelimit.Limited as error:
+            return ratelimit.too_many(request, error)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        try:
+            ratelimit.hit("sign_in_failures", ratelimit.client_ip(self.request))
+        except ratelimit.Limited as error:
+            return ratelimit.too_many(self.request, error)
+        return super().form_invalid(form)
 
 
 class SignOutView(auth_views.LogoutView):
@@ -46,9 +63,14 @@ def person_detail(request, pk):
     person = Person.objects.visible_to(request.user).select_related("household").filter(pk=pk).first()
     if person is None:
         raise Http404
+    contact = contact_for(request.user, person)
+    if not contact["masked"] and person.pk != request.user.pk and (person.phone or
+                                                                   person.id_number):
+        audit.record_read(request, person, what="contact",
+                          place=audit.PlaceOf(audit.home_code(person)))
     context = {
         "person": person,
-        "contact": contact_for(request.user, person),
+        "contact": contact,
         "address": person.household.full_name if person.household else "",
         "assignments": person.roles.select_related("place", "organisation"),
     }

@@ -6,14 +6,13 @@ Every page acts on ``request.user`` only; there is no parameter naming anyone el
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tongxin.core.models import record_event
+from tongxin.core import audit
 from tongxin.privacy import services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,8 +41,8 @@ def export(request, fmt):
         body, content_type = services.export_xlsx(request.user), XLSX
     else:
         raise Http404
-    with transaction.atomic():
-        record_event("person.exported", request.user, actor=request.user, format=fmt)
+    audit.record_export(request, request.user, what="my_data", format=fmt,
+                        place=audit.PlaceOf(audit.home_code(request.user)))
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="tongxin-my-data.{fmt}"'
     response["Cache-Control"] = "no-store"

@@ -70,7 +70,8 @@ def test_json_export_holds_own_data_and_nothing_of_the_neighbour(client, world, 
     assert world.neighbour.full_name not in body
     assert world.neighbour.phone not in body
     assert world.resident_b.phone not in body
-    assert Event.objects.filter(action="person.exported", subject_id=str(world.resident.pk)).exists()
+    assert Event.objects.filter(action="audit.export", subject_id=str(world.resident.pk),
+                                data__what="my_data").exists()
 
 
 def test_xlsx_export_opens_with_a_sheet_per_section(client, world, history):
