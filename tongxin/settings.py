@@ -242,7 +242,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tongxin.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "tongxin.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "tongxin.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "tongxin.api.exceptions.exception_handler",

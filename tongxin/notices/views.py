@@ -29,14 +29,16 @@ def read(request):
     """Mark one notice (``notice``: its id) or all of them (``all``) read, then go back."""
     if request.POST.get("all"):
         services.mark_all_read(by=request.user)
-    elif request.POST.get("notice", "").isdigit():
+    elif request.POST.get("notice", "").isdecimal():
         notice = get_object_or_404(Notice.objects.visible_to(request.user),
                                    pk=int(request.POST["notice"]))
         services.mark_read(notice, by=request.user)
     else:
         return HttpResponseBadRequest()
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    # Only a path on this site: anything else (a host, or a word redirect() would take
+    # for a view name and fail to reverse) goes to the default.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = "notices:inbox"
     return redirect(target)

@@ -48,7 +48,7 @@ def service_list(district):
 
 def find_service(district, code):
     """Return the active second-level category ``code`` of ``district``, or None."""
-    if not str(code or "").isdigit():
+    if not str(code or "").isdecimal():
         return None
     return (Category.objects.select_related("parent")
             .filter(pk=int(code), district=district, depth=SERVICE_DEPTH, is_active=True,

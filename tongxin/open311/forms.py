@@ -28,7 +28,7 @@ ADDRESS_KINDS = {PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.BUILDING}
 
 
 def _text(params, name):
-    return (params.get(name) or "").strip()
+    return (params.get(name) or "").replace("\x00", "").strip()  # no database stores NUL
 
 
 def _coordinate(params, name, limit, problems):

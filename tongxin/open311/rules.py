@@ -51,7 +51,9 @@ def jurisdiction_from(params, key=None):
         if len(districts) != 1:
             raise Open311Error(400, _("jurisdiction_id was not provided."))
         return districts[0]
-    district = Place.objects.filter(code=code, kind=PlaceKind.DISTRICT).first()
+    # Place codes are digits: anything else (a NUL byte PostgreSQL refuses) is not looked up.
+    district = (Place.objects.filter(code=code, kind=PlaceKind.DISTRICT).first()
+                if code.isdecimal() else None)
     if district is None:
         raise Open311Error(404, _("jurisdiction_id provided was not found."))
     if key is not None and key.district_id != district.pk:

@@ -11,7 +11,9 @@ import re
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db.models import Q
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -52,6 +54,9 @@ def endpoint(*methods):
                 return view(request, fmt, **kwargs)
             except Open311Error as error:
                 return errors(fmt, error)
+            except (BadRequest, MultiPartParserError, SuspiciousOperation):
+                # A body Django cannot read (oversized field names, too many fields …).
+                return errors(fmt, Open311Error(400, _("The request cannot be carried out.")))
             except Exception:
                 logger.exception("Open311 %s %s failed", request.method, request.path)
                 return errors(fmt, Open311Error(500, _("The server could not answer; "
@@ -110,7 +115,9 @@ def date_range(params):
 
 def _codes(params, name, *, digits=False, allowed=None):
     values = [v.strip() for v in (params.get(name) or "").split(",") if v.strip()]
-    bad = [v for v in values if (digits and not v.isdigit()) or (allowed and v not in allowed)]
+    # Ids are decimal and fit the database's integers (SQLite cannot compare a larger one).
+    bad = [v for v in values if (digits and not (v.isdecimal() and int(v) < 2**63))
+           or (allowed and v not in allowed)]
     if bad:
         raise Open311Error(400, _("%(name)s has values it cannot take: %(values)s.")
                            % {"name": name, "values": ", ".join(bad)})
@@ -204,7 +211,7 @@ def _create(request, fmt):
 def service_request(request, fmt, request_id):
     district = _reader(request)
     found = []
-    if request_id.isdigit():
+    if request_id.isdecimal():
         matters = rules.jurisdiction_matters(district).filter(pk=int(request_id))
         found = presenters.requests(presenters.with_request_facts(matters))
     if not found:
@@ -215,7 +222,8 @@ def service_request(request, fmt, request_id):
 @endpoint("GET")
 def token(request, fmt, token):
     district = _reader(request)
-    filed = Open311Request.objects.filter(token=token, matter__district=district).first()
+    filed = Open311Request.objects.filter(token=token, matter__district=district).first() if (
+        "\x00" not in token) else None  # PostgreSQL refuses a NUL byte in a query
     if filed is None:
         raise Open311Error(404, _("token provided was not found."))
     return respond(fmt, "service_requests", [

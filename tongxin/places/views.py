@@ -27,7 +27,9 @@ def place_list(request):
 @login_required
 def place_detail(request, code):
     """Show a place in scope: where it sits, what is under it, who works and lives there."""
-    place = Place.objects.visible_to(request.user).filter(code=code).first()
+    # Codes are digits; anything else (a NUL byte PostgreSQL refuses) is not looked up.
+    place = Place.objects.visible_to(request.user).filter(code=code).first() if (
+        code.isdecimal()) else None
     if place is None:
         raise Http404
     descendants = dict(
