@@ -87,6 +87,12 @@ def hit(name, ident, now=None):
         if updated:
             return
         if RateCounter.objects.filter(key=key, window=window).exists():
+            # Full, or created by another worker since the update above (two requests of
+            # one client at once): count on it while there is room.
+            if RateCounter.objects.filter(key=key, window=window, count__lt=limit[0]).update(
+                count=F("count") + 1
+            ):
+                return
             raise Limited(name, _retry_after(limit, now))
         try:
             with transaction.atomic():

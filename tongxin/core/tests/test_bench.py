@@ -1,0 +1,138 @@
+"""The logic of the load benchmark and crash test (bench/): percentiles, the crash tally,
+and the floor view that exists only when TONGXIN_BENCH is set."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import RequestFactory
+from django.urls import Resolver404, resolve
+
+from tongxin.core import bench_views
+from tongxin.core.models import Event
+
+BENCH = Path(__file__).resolve().parents[3] / "bench"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+loadgen = load("loadgen")
+crash = load("crash")
+
+
+# --- percentiles and ratios -------------------------------------------------------------------
+
+
+def test_percentile_interpolates_between_the_nearest_ranks():
+    values = list(range(1, 101))  # 1 .. 100, shuffled order must not matter
+    values.reverse()
+    assert loadgen.percentile(values, 50) == 50.5
+    assert loadgen.percentile(values, 99) == pytest.approx(99.01)
+    assert loadgen.percentile(values, 0) == 1
+    assert loadgen.percentile(values, 100) == 100
+    assert loadgen.percentile([0.2, 0.4], 50) == pytest.approx(0.3)
+
+
+def test_percentile_of_one_value_is_that_value_and_of_none_is_an_error():
+    assert loadgen.percentile([7.0], 99) == 7.0
+    with pytest.raises(ValueError):
+        loadgen.percentile([], 50)
+    with pytest.raises(ValueError):
+        loadgen.percentile([1, 2], 101)
+
+
+def test_the_table_gives_throughput_median_and_cpu_as_ratios_to_the_floor():
+    floor = loadgen.Result("floor", 10.0, latencies=[0.010] * 1000, app_cpu=2.0, db_cpu=1.0)
+    page = loadgen.Result("page", 10.0, latencies=[0.050] * 200, errors=3, app_cpu=6.0,
+                          db_cpu=0.5)
+    assert page.throughput == 20.0
+    assert page.cpu_ms(page.app_cpu) == 30.0  # 6 s over 200 requests
+    table = loadgen.format_table([floor, page], "floor").splitlines()
+    assert table[0].split()[:2] == ["scenario", "requests"]
+    floor_row, page_row = table[2].split(), table[3].split()
+    assert floor_row[1:] == ["1,000", "100.0", "10.0", "10.0", "2.0", "1.0", "1.00", "1.0",
+                             "1.0", "0"]
+    assert page_row[1:] == ["200", "20.0", "50.0", "50.0", "30.0", "2.5", "0.20", "5.0",
+                            "15.0", "3"]
+
+
+def test_multipart_carries_the_fields_and_the_file():
+    body, content_type = loadgen.multipart(
+        {"title": "路灯"}, [("photos", "a.jpg", b"\xff\xd8", "image/jpeg")])
+    boundary = content_type.split("boundary=")[1]
+    assert body.startswith(f"--{boundary}\r\n".encode())
+    assert body.endswith(f"--{boundary}--\r\n".encode())
+    assert "路灯".encode() in body and b'filename="a.jpg"' in body and b"\xff\xd8" in body
+
+
+# --- the crash tally ---------------------------------------------------------------------------
+
+
+def record(key, acked=True, ids=(1,), answers=(201,), outcome=None, double=False):
+    return {"key": key, "acked": acked, "ids": list(ids), "answers": list(answers),
+            "outcome": outcome or ("acked" if acked else "gave_up"), "double": double,
+            "photo": False}
+
+
+def test_tally_counts_lost_duplicated_and_mismatched_keys():
+    records = [
+        record("a", ids=[1]),                                  # fine
+        record("b", ids=[2], answers=[500, 200]),              # replayed after a 500
+        record("c", ids=[3]),                                  # acknowledged, not in the db: lost
+        record("d", acked=False, ids=[], answers=["ConnectionRefusedError"]),  # never answered
+        record("e", ids=[5]),                                  # in the db twice: duplicated
+        record("f", ids=[99]),                                 # acknowledged with another id
+        record("g", ids=[7, 7], answers=[201, 200], double=True),
+        record("h", acked=False, ids=[], answers=[400], outcome="refused"),
+    ]
+    rows = [("a", 1), ("b", 2), ("d", 4), ("e", 5), ("e", 6), ("f", 8), ("g", 7)]
+    counts = crash.tally(records, rows)
+    assert counts == {
+        "sent": 8, "acknowledged": 6, "found": 6, "duplicated": 1, "lost": 1,
+        "mismatched": 1, "refused": 1, "gave_up": 1, "replayed": 1,
+        "double_taps": 1, "double_taps_one_matter": 1,
+    }
+
+
+def test_tally_of_a_clean_run_has_nothing_lost_or_duplicated():
+    records = [record(str(n), ids=[n]) for n in range(50)]
+    counts = crash.tally(records, [(str(n), n) for n in range(50)])
+    assert (counts["sent"], counts["acknowledged"], counts["found"]) == (50, 50, 50)
+    assert counts["lost"] == counts["duplicated"] == counts["mismatched"] == 0
+
+
+# --- the floor view ----------------------------------------------------------------------------
+
+
+def test_the_floor_url_does_not_exist_without_the_environment_variable(monkeypatch, client, db):
+    monkeypatch.delenv(bench_views.ENV_VAR, raising=False)
+    assert bench_views.urlpatterns() == []
+    with pytest.raises(Resolver404):
+        resolve("/bench/floor/")
+    assert client.post("/bench/floor/").status_code == 404
+    assert not Event.objects.filter(action="bench.floor").exists()
+
+
+@pytest.mark.parametrize("value, routed", [("1", True), ("on", True), ("0", False), ("", False)])
+def test_the_floor_url_is_routed_only_when_the_variable_is_on(monkeypatch, value, routed):
+    monkeypatch.setenv(bench_views.ENV_VAR, value)
+    patterns = bench_views.urlpatterns()
+    assert bool(patterns) is routed
+    if routed:
+        assert patterns[0].resolve("bench/floor/").func is bench_views.floor
+
+
+def test_the_floor_view_inserts_one_row_on_post_only(db):
+    before = Event.objects.count()
+    response = bench_views.floor(RequestFactory().post("/bench/floor/"))
+    assert response.status_code == 201
+    assert Event.objects.count() == before + 1
+    assert bench_views.floor(RequestFactory().get("/bench/floor/")).status_code == 405
+    assert Event.objects.count() == before + 1
