@@ -271,6 +271,20 @@ class MatterDetailSerializer(MatterListSerializer):
     timeline = TimelineEventSerializer(many=True, source="api_timeline")
 
 
+class ReplyCheckSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="low_relevance, reply_empty, basis_missing, "
+                                           "basis_no_rule, standard_missing or late")
+    severity = serializers.CharField()
+    message = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+
+
+class ResolvedMatterSerializer(MatterDetailSerializer):
+    reply_checks = ReplyCheckSerializer(
+        many=True, help_text="The reply check's warnings about this result: published anyway, "
+                             "and kept on the timeline event for the inspectors.")
+
+
 class MatterFilterSerializer(serializers.Serializer):
     """Query parameters of GET /matters/."""
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, parsers, permissions, status, throttling
+from rest_framework import exceptions, generics, permissions, status, throttling
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from tongxin.api import serializers as s
 from tongxin.api.exceptions import ApiError, OutOfJurisdiction
+from tongxin.api.parsers import JSONParser, MultiPartParser
 from tongxin.api.permissions import (
     api_key, check_jurisdiction, jurisdiction_code, within_jurisdiction,
 )
@@ -46,7 +47,7 @@ from tongxin.places.models import Place, subtree_q, subtrees_q
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
-MULTIPART = [parsers.JSONParser, parsers.MultiPartParser]
+MULTIPART = [JSONParser, MultiPartParser]
 
 
 def field_error(field, code, message, status_code=status.HTTP_400_BAD_REQUEST):
@@ -505,6 +506,19 @@ def _rate(request, m, d):
                          comment=d["comment"])
 
 
+def _resolve(request, m, d):
+    """Publish the result. The reply check's warnings come back in ``reply_checks`` and stay
+    on the event; they never refuse (an API client has no "publish anyway" box)."""
+    from tongxin.triage import replies
+
+    warnings = replies.warnings_in(replies.check(
+        m, what_was_done=d["what_was_done"], basis=d["basis"], standard=d["standard"]))
+    request.reply_checks = [w.as_dict() for w in warnings]
+    return services.resolve(
+        m, by=request.user, what_was_done=d["what_was_done"], basis=d["basis"],
+        standard=d["standard"], photos=d.get("photos", ()), checks=request.reply_checks)
+
+
 PERFORM = {
     "triage": _triage,
     "reject": lambda r, m, d: services.reject(m, by=r.user, reason=d["reason"], note=d["note"]),
@@ -517,9 +531,7 @@ PERFORM = {
     "flag_golden": lambda r, m, d: services.flag_golden(m, by=r.user, reason=d["reason"]),
     "whistle": lambda r, m, d: services.whistle(
         m, by=r.user, departments=_departments(d["departments"]), note=d["note"]),
-    "resolve": lambda r, m, d: services.resolve(
-        m, by=r.user, what_was_done=d["what_was_done"], basis=d["basis"],
-        standard=d["standard"], photos=d.get("photos", ())),
+    "resolve": _resolve,
     "inspect": lambda r, m, d: services.inspect(m, by=r.user, passed=d["passed"], note=d["note"]),
     "inspect_pass": lambda r, m, d: services.inspect(m, by=r.user, passed=True, note=d["note"]),
     "inspect_fail": lambda r, m, d: services.inspect(m, by=r.user, passed=False, note=d["note"]),
@@ -552,7 +564,10 @@ class MatterAction(MatterMixin, APIView):
         serializer = s.ACTION_SERIALIZERS[self.transition](data=request.data)
         serializer.is_valid(raise_exception=True)
         PERFORM[self.transition](request, matter, serializer.validated_data)
-        return Response(matter_detail(request, matter))
+        body = matter_detail(request, matter)
+        if self.transition == "resolve":
+            body["reply_checks"] = request.reply_checks
+        return Response(body)
 
 
 def action_view(name):
@@ -571,7 +586,8 @@ def action_view(name):
 
     attrs["post"] = extend_schema(
         tags=["matter actions"], operation_id=f"matters_action_{name}", summary=summary,
-        request=body, responses={200: s.MatterDetailSerializer},
+        request=body, responses={200: s.ResolvedMatterSerializer if name == "resolve"
+                                 else s.MatterDetailSerializer},
     )(post)
     return type("Matter%sAction" % name.title().replace("_", ""), (MatterAction,), attrs)
 

@@ -110,8 +110,20 @@ class ResumeForm(MatterActionForm):
     note = note_field()
 
 
+class IdsField(forms.ModelMultipleChoiceField):
+    """Choose several by id; an id beyond the database's integers is an unknown choice,
+    not a crash (SQLite cannot compare it: OverflowError)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            if str(pk).strip().lstrip("+-").isdecimal() and abs(int(pk)) >= 2**63:
+                raise forms.ValidationError(self.error_messages["invalid_choice"],
+                                            code="invalid_choice", params={"value": pk})
+        return super()._check_values(value)
+
+
 class WhistleForm(MatterActionForm):
-    departments = forms.ModelMultipleChoiceField(
+    departments = IdsField(
         label=_("Departments"), queryset=Organisation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
@@ -126,10 +138,49 @@ class WhistleForm(MatterActionForm):
 
 
 class ResolveForm(MatterActionForm):
+    """Record the result. The reply check (tongxin.triage.replies) runs first: if it warns,
+    the form comes back with the warnings and a "publish anyway" box, and nothing is
+    published until the handler fixes the text or ticks the box for those warnings."""
+
     what_was_done = note_field(_("What was done"), required=True, max_length=5000)
     basis = note_field(_("On what basis"), required=True)
     standard = note_field(_("To what standard"), required=True)
     photos = MultiplePhotoField(label=_("Photos"))
+    publish_anyway = forms.BooleanField(label=_("Publish anyway, despite the warnings above"),
+                                        required=False, widget=forms.HiddenInput)
+    warned = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    findings = ()
+
+    def clean(self):
+        from tongxin.triage import replies
+
+        data = super().clean()
+        if self.errors:
+            return data
+        self.findings = replies.warnings_in(replies.check(
+            self.matter, what_was_done=data["what_was_done"], basis=data["basis"],
+            standard=data["standard"]))
+        codes = sorted({f.code for f in self.findings})
+        confirmed = set(data.get("warned", "").split(","))
+        if self.findings and not (data.get("publish_anyway") and set(codes) <= confirmed):
+            self._ask_to_confirm(codes)
+            problems = [_("Check the result before it is published: correct the text, or tick "
+                          "“Publish anyway” below.")]
+            problems += [f.message for f in self.findings]
+            if self.files and self.files.getlist("photos"):
+                problems.append(_("Photos are kept only once the result is published: "
+                                  "choose them again."))
+            raise forms.ValidationError(
+                [forms.ValidationError(p, code="reply_check") for p in problems])
+        data["checks"] = [f.as_dict() for f in self.findings]
+        return data
+
+    def _ask_to_confirm(self, codes):
+        self.fields["publish_anyway"].widget = forms.CheckboxInput()
+        self.data = self.data.copy()
+        self.data["warned"] = ",".join(codes)
+        self.data.pop("publish_anyway", None)  # a new warning needs a new tick
 
 
 class CloseUnsolvedForm(MatterActionForm):
@@ -243,7 +294,7 @@ def residents_for(user):
 
 
 def search_residents(user, term, limit=10):
-    term = (term or "").strip()
+    term = (term or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a query
     if not term:
         return []
     return list(

@@ -34,7 +34,11 @@ from tongxin.webhooks.services import matter_event_happened
 TITLE_MAX = 100
 DESCRIPTION_MAX = 5000
 RESIDENT_CHANNELS = {Channel.ONLINE, Channel.WECHAT_GROUP}
-_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff]")
+# Zero-width characters and direction marks, the bidirectional embeddings, overrides and
+# isolates (U+202A-E, U+2066-9) that make a title read backwards on the board, control
+# characters but tab and newlines (PostgreSQL refuses NUL), and lone surrogates (not UTF-8).
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+                        "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class TransitionError(ServiceError):
@@ -302,6 +306,10 @@ def _raise(*, by, title, description, category, place, reporter, channel, level,
     event = _event(matter, "raised", by=by, channel=channel, level=level,
                    on_behalf=bool(staff and reporter != by))
     attach_photos(matter, photos, by=by, event=event)
+    # Smart triage keeps its top-3 categories and the routed handler; it never fails a raise.
+    from tongxin.triage.services import record_suggestion
+
+    record_suggestion(matter)
     notify([matter.reporter], NoticeKind.RAISED, matter=matter, number=matter.number,
            due=_local(matter.due_at))
     notify(handlers_of(owner), NoticeKind.ASSIGNED, matter=matter, number=matter.number,
@@ -369,7 +377,10 @@ def triage(matter, *, by, kind, category=None, emergency=None, golden_reason="",
     _event(matter, "triaged", by=by, before=before, note=clean_text(
         note, field="note", max_length=2000, required=False), kind=kind,
         owner_level=matter.owner_level, due_at=matter.due_at.isoformat())
-    if golden_reason:
+    # Optional: blank (or only invisible characters) means "not a golden idea"; one
+    # already flagged is not flagged (and paid) twice.
+    golden_reason = clean_text(golden_reason, field="reason", max_length=200, required=False)
+    if golden_reason and not matter.golden_idea:
         _flag_golden(matter, by=by, reason=golden_reason)
     _notify_reporter(matter)
     if kind == Kind.ESCALATE:
@@ -525,8 +536,17 @@ def whistle(matter, *, by, departments, note=""):
                                  category=matter.category, emergency=matter.emergency)
     before = matter.status
     for department in departments:
-        Whistle.objects.create(matter=matter, department=department, whistled_by=by,
-                               created_at=now, report_due_at=report_due, answer_due_at=answer_due)
+        # Whistled again (the matter was reopened) before it answered: the department's
+        # open whistle starts over with the new deadlines (one open whistle per department).
+        renewed = Whistle.objects.filter(matter=matter, department=department).exclude(
+            status=WhistleStatus.ANSWERED).update(
+            status=WhistleStatus.WHISTLED, whistled_by=by, report_due_at=report_due,
+            answer_due_at=answer_due, reported_at=None, reported_by=None,
+            overdue_notified_at=None)
+        if not renewed:
+            Whistle.objects.create(matter=matter, department=department, whistled_by=by,
+                                   created_at=now, report_due_at=report_due,
+                                   answer_due_at=answer_due)
     matter.status = Status.WHISTLED
     matter.stage, matter.due_at, matter.overdue_notified_at = Stage.WHISTLE_ANSWER, answer_due, None
     _save(matter, "status", "stage", "due_at", "overdue_notified_at")
@@ -586,8 +606,11 @@ def answer_whistle(whistle_obj, *, by, answer):
 
 
 @transaction.atomic
-def resolve(matter, *, by, what_was_done, basis, standard, photos=()):
-    """Record what was done, on what basis and to what standard, and publish it on the board."""
+def resolve(matter, *, by, what_was_done, basis, standard, photos=(), checks=()):
+    """Record what was done, on what basis and to what standard, and publish it on the board.
+
+    ``checks`` are the reply check's warnings the handler published despite (dicts with
+    code, severity, message, score); they stay in the event's data for the inspectors."""
     from tongxin.matters.photos import attach_photos
 
     matter = _lock(matter)
@@ -603,8 +626,9 @@ def resolve(matter, *, by, what_was_done, basis, standard, photos=()):
     matter.status, matter.resolved_at, matter.published_at = Status.RESOLVED, now, now
     matter.stage, matter.due_at = "", None
     _save(matter, "status", "resolved_at", "published_at", "stage", "due_at")
+    overridden = {"checks": [dict(c) for c in checks]} if checks else {}
     event = _event(matter, "resolved", by=by, before=before, round=resolution.round,
-                   note=resolution.what_was_done)
+                   note=resolution.what_was_done, **overridden)
     attach_photos(matter, photos, by=by, event=event)
     _notify_reporter(matter, NoticeKind.RESOLVED)
     return matter
@@ -741,6 +765,9 @@ def merge(duplicate, *, into, by):
     duplicate.status, duplicate.merged_into, duplicate.closed_at = Status.MERGED, into, timezone.now()
     duplicate.supporter_count, duplicate.due_at, duplicate.stage = 0, None, ""
     _save(duplicate, "status", "merged_into", "closed_at", "supporter_count", "due_at", "stage")
+    # What was merged into the duplicate before now points at the matter that is kept,
+    # so a merged matter never leads to another merged one.
+    Matter.objects.filter(merged_into=duplicate).update(merged_into=into)
     _event(duplicate, "merged", by=by, before=before, into=into.pk, into_number=into.number)
     _event(into, "merged_in", by=by, visibility=Visibility.INTERNAL, duplicate=duplicate.pk,
            supporters_added=len(people - existing))

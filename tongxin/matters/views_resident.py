@@ -155,8 +155,10 @@ def support(request, pk):
     else:
         messages.success(request, _("Thank you: your support has been added."))
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    # Only a path on this site: anything else (a host, or a word redirect() would take
+    # for a view name and fail to reverse) goes to the default.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = _detail_url(matter)
     return redirect(target)
 
@@ -210,6 +212,8 @@ def _public_name(matter):
 def board(request, code):
     """Show the results published for a compound, without personal data unless agreed."""
     user = request.user
+    if not code.isdecimal():  # codes are digits (PostgreSQL refuses a NUL byte in a query)
+        raise Http404
     compound = get_object_or_404(Place, code=code, kind=PlaceKind.COMPOUND)
     if not may_see_board(user, compound):
         raise Http404

@@ -116,7 +116,7 @@ ACTIONS = {
         forms.ResolveForm,
         lambda m, by, d: services.resolve(m, by=by, what_was_done=d["what_was_done"],
                                           basis=d["basis"], standard=d["standard"],
-                                          photos=d["photos"]),
+                                          photos=d["photos"], checks=d.get("checks", ())),
         gettext_lazy("The result is recorded and published."),
     ),
     "close": Action(forms.CloseForm, lambda m, by, d: services.close(m, by=by),
@@ -264,6 +264,15 @@ def _reporter_view(matter, user, staff):
     return {"name": _("Anonymous"), "phone": ""}
 
 
+def _triage_suggestions(matter, allowed):
+    """Smart triage's top-3 categories and routed handler, for the hear and recategorise forms."""
+    if not {"triage", "recategorise"} & set(allowed):
+        return None
+    from tongxin.triage.hear import suggestions_for
+
+    return suggestions_for(matter)
+
+
 def _offered(action, matter):
     """Leave out what the service would refuse anyway at the matter's level."""
     at_top = matter.owner_level == Level.DISTRICT
@@ -310,6 +319,7 @@ def _render_detail(request, matter, bound=None, status=200):
         "timeline": present_events(events),
         "action_forms": action_forms,
         "show_reporter_actions": False,
+        "triage": _triage_suggestions(matter, allowed),
     }
     context.update(_reporter_context(matter, user))
     return render(request, "matters/detail.html", context, status=status)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from tongxin.demo.builder import build_demo_district
+from tongxin.demo.builder import DISTRICT_CODE, build_demo_district
 
 
 class Command(BaseCommand):
@@ -16,3 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, progress=False, **options):
         summary = build_demo_district(stdout=self.stdout if progress else None)
         self.stdout.write(self.style.SUCCESS(summary.line()))
+        # Routing rules and a trained category suggester, so the demo shows suggestions.
+        from tongxin.places.models import Place
+        from tongxin.triage.demo import ensure_demo_triage
+
+        district = Place.objects.get(code=DISTRICT_CODE)
+        self.stdout.write(self.style.SUCCESS(ensure_demo_triage(district)))
