@@ -1,0 +1,78 @@
+"""Hot-issue tables as Excel workbooks: bold header row, set widths, frozen header."""
+
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook(title, columns, rows):
+    """Return an .xlsx file: ``columns`` are (header, width) pairs, ``rows`` lists of values."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(title)[:31]
+    for index, (header, width) in enumerate(columns, start=1):
+        cell = sheet.cell(1, index, str(header))
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for row_index, values in enumerate(rows, start=2):
+        for index, value in enumerate(values, start=1):
+            cell = sheet.cell(row_index, index, value)
+            if isinstance(value, str):
+                # Residents' text is text, never a formula (=HYPERLINK(...) and the like).
+                cell.data_type = "s"
+                cell.alignment = Alignment(vertical="top", wrap_text=len(value) > 20)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _excerpt(text, limit):
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _period(first, last):
+    return f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
+
+
+def reference_columns():
+    return [(_("Rank"), 6), (_("Issue"), 32), (_("Place"), 16), (_("Period"), 24),
+            (_("Messages"), 9), (_("Reporters"), 9), (_("Votes for"), 9),
+            (_("Votes against"), 9), (_("Heat"), 8), (_("Representative message number"), 14),
+            (_("Representative message"), 70), (_("All message numbers"), 40)]
+
+
+def reference_workbook(rows):
+    """Return the reference hot issues (reference.Row) as an .xlsx file."""
+    return workbook(_("Hot issues"), reference_columns(), [
+        [row.rank, row.label, row.place, _period(row.first, row.last), row.count,
+         row.reporters, row.votes_for, row.votes_against, row.heat, row.number,
+         f"{row.title}\n{_excerpt(row.text, 500)}", "、".join(row.members)]
+        for row in rows
+    ])
+
+
+def district_columns():
+    return [(_("Rank"), 6), (_("Issue"), 32), (_("Place"), 16), (_("Period"), 24),
+            (_("Matters"), 8), (_("Reporters"), 9), (_("Supporters"), 9), (_("Heat"), 8),
+            (_("Representative matter"), 14), (_("Title"), 40), (_("Status"), 16),
+            (_("All matter numbers"), 40)]
+
+
+def district_workbook(groups):
+    """Return the district's hot issues (services.MatterGroup) as an .xlsx file."""
+    return workbook(_("Hot issues"), district_columns(), [
+        [g.rank, g.group.label, g.group.place, _period(g.group.first, g.group.last),
+         g.group.count, g.group.reporters, g.group.supporters, g.group.heat,
+         g.representative.number, g.representative.title,
+         str(g.representative.get_status_display()),
+         "、".join(m.number for m in g.matters)]
+        for g in groups
+    ])

@@ -1,0 +1,183 @@
+"""The district's hot issues: group the matters a person may see, and the two writes staff
+make on a group. Confirming merges the members into one matter (matters.services.merge,
+which checks each matter's status and handler); splitting keeps members apart so the
+grouping never joins them again. Both are atomic and leave events."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core.errors import PermissionDenied, ServiceError
+from tongxin.core.models import record_event
+from tongxin.hotspots import grouping
+from tongxin.hotspots.models import KeptApart
+from tongxin.matters import rules as matter_rules
+from tongxin.matters import services as matter_services
+from tongxin.matters.choices import OPEN_STATUSES, Status
+from tongxin.matters.models import Matter
+from tongxin.places.choices import PlaceKind
+from tongxin.places.models import Place, subtrees_q
+
+# Merged matters live on in the matter they joined; rejected ones are not an issue.
+LEFT_OUT = (Status.MERGED, Status.REJECTED)
+MAX_MATTERS = 5000  # the most recent, so that one page stays within a second or two
+
+
+@dataclass
+class MatterGroup:
+    """A group of matters, hottest first on the page; ``matters`` in the group's order."""
+
+    group: grouping.Group
+    matters: list
+    rank: int = 0
+
+    @property
+    def representative(self):
+        return self.matters[0]
+
+    @property
+    def mergeable(self):
+        return len(self.matters) > 1
+
+
+@dataclass
+class ConfirmResult:
+    into: Matter
+    merged: list = field(default_factory=list)
+    refused: list = field(default_factory=list)  # (matter, why)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def matters_for(user, *, days, now=None):
+    """Return the matters ``user`` may see raised in the last ``days`` days, to be grouped."""
+    now = now or timezone.now()
+    return (Matter.objects.visible_to(user).exclude(status__in=LEFT_OUT)
+            .filter(created_at__gte=now - timedelta(days=days)))
+
+
+def _compounds(matters):
+    """Return {code: name} of the compounds in the districts of ``matters``."""
+    districts = {m.district.code for m in matters}
+    if not districts:
+        return {}
+    return dict(Place.objects.filter(subtrees_q(districts, "code"), kind=PlaceKind.COMPOUND)
+                .values_list("code", "name"))
+
+
+def _compound_of(code, compounds):
+    for n in range(len(code), 0, -1):
+        if code[:n] in compounds:
+            return code[:n]
+    return None
+
+
+def matter_items(matters):
+    """Return grouping items for ``matters``: the compound is each one's given place."""
+    compounds = _compounds(matters)
+    items = []
+    for matter in matters:
+        compound = _compound_of(matter.place_code, compounds)
+        reporter = matter.reporter_id or (
+            ("walk-in", matter.contact_phone) if matter.contact_phone else None)
+        items.append(grouping.Item(
+            key=matter.pk, title=matter.title, text=matter.description,
+            at=timezone.localtime(matter.created_at), reporter=reporter,
+            places=frozenset({compound}) if compound else frozenset(),
+            place_label=compounds[compound] if compound else matter.place.name,
+            supporters=matter.supporter_count,
+            # The representative, which the others merge into: the first one raised
+            # that is still open.
+            priority=(matter.status in OPEN_STATUSES, -matter.created_at.timestamp()),
+        ))
+    return items
+
+
+def district_groups(user, *, days, limit=50, now=None):
+    """Return the ``limit`` hottest groups of the matters ``user`` may see (last ``days``)."""
+    now = now or timezone.now()
+    queryset = matters_for(user, days=days, now=now)
+    matters = list(queryset.select_related("place", "district")
+                   .order_by("-created_at", "-pk")[:MAX_MATTERS])
+    if not matters:
+        return []
+    pairs = KeptApart.objects.among(queryset).values_list("first_id", "second_id")
+    groups = grouping.group_items(matter_items(matters), now=now, kept_apart=list(pairs))
+    groups = grouping.describe(groups[:limit])
+    by_pk = {m.pk: m for m in matters}
+    return [MatterGroup(group=g, matters=[by_pk[k] for k in g.keys], rank=rank)
+            for rank, g in enumerate(groups, start=1)]
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def confirm_group(*, into, members, by):
+    """Merge ``members`` into ``into``: each one the merge service allows is merged; each
+    one it refuses (its status, or not handled by ``by``) is reported with the reason."""
+    members = sorted({m.pk: m for m in members if m.pk != into.pk}.values(), key=lambda m: m.pk)
+    if not members:
+        raise ServiceError("nothing_to_merge",
+                           _("Choose at least one other matter of the group to merge."))
+    into = Matter.objects.select_for_update().select_related("place").get(pk=into.pk)
+    if not matter_rules.is_handler(by, into):
+        raise PermissionDenied(
+            "not_allowed", _("You do not handle matter %(number)s, so it cannot take the "
+                             "others in.") % {"number": into.number})
+    if into.status in LEFT_OUT:
+        raise ServiceError(
+            "bad_target", _("Matter %(number)s is “%(status)s”: choose another one to merge "
+                            "into.") % {"number": into.number, "status": into.get_status_display()})
+    result = ConfirmResult(into=into)
+    for member in members:
+        try:
+            with transaction.atomic():
+                matter_services.merge(member, into=into, by=by)
+        except ServiceError as error:
+            result.refused.append((member, " ".join(str(m) for m in error.messages)))
+        else:
+            result.merged.append(member)
+    if result.merged:
+        record_event("hotspots.group_confirmed", into, actor=by, place=into.place,
+                     merged=[m.pk for m in result.merged],
+                     refused=[m.pk for m, _why in result.refused])
+    result.into.refresh_from_db()
+    return result
+
+
+@transaction.atomic
+def split_group(*, members, remove, by):
+    """Take ``remove`` out of the group ``members``: each is kept apart from the members
+    that stay, so that grouping them again does not join them. Return the pairs added."""
+    members = {m.pk: m for m in members}
+    removed = {m.pk: m for m in remove}
+    if not removed:
+        raise ServiceError("nothing_to_split",
+                           _("Choose the matters that are not about the same issue."))
+    if not removed.keys() <= members.keys():
+        raise ServiceError("not_in_group", _("Only matters of the group can be split off."))
+    staying = sorted(members.keys() - removed.keys())
+    if not staying:
+        raise ServiceError("split_everything", _("Leave at least one matter in the group."))
+    # As they are now (a matter may have moved up a level since the page was drawn).
+    removed = Matter.objects.select_related("place").in_bulk(removed.keys())
+    for matter in removed.values():
+        if not matter_rules.is_handler(by, matter):
+            raise PermissionDenied(
+                "not_allowed", _("You do not handle matter %(number)s, so you cannot split "
+                                 "it off.") % {"number": matter.number})
+    pairs = [KeptApart(first_id=min(a, b), second_id=max(a, b), by=by)
+             for a in sorted(removed) for b in staying]
+    existing = set(KeptApart.objects.filter(first__in=members, second__in=members)
+                   .values_list("first_id", "second_id"))
+    new = [pair for pair in pairs if (pair.first_id, pair.second_id) not in existing]
+    KeptApart.objects.bulk_create(new, ignore_conflicts=True)
+    for pk, matter in sorted(removed.items()):
+        record_event("hotspots.kept_apart", matter, actor=by, place=matter.place,
+                     apart_from=staying)
+    return len(new)
