@@ -25,6 +25,8 @@ HISTORY = 5
 
 
 def _district_or_404(user, code=None):
+    if code and not code.isdecimal():  # codes are digits (PostgreSQL refuses a NUL byte)
+        raise Http404
     districts = readable_districts(user)
     district = districts.filter(code=code).first() if code else districts.first()
     if district is None:

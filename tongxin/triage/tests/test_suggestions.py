@@ -164,18 +164,20 @@ def test_the_resident_gets_a_category_hint_while_typing(client, demo):
 
 
 def test_a_correction_changes_the_next_suggestion_for_a_near_identical_message(demo):
-    title, text = "快递堆在单元门口没人管", "快递员把包裹堆在单元门口就走了，经常丢件，希望有个地方统一存放。"
+    # A subject none of the demo's own records is about: which of those are held out
+    # depends on their ids, so a subject they cover would make the first suggestion vary.
+    title, text = "共享单车堆在小区门口没人管", "大量共享单车堆在小区大门口，挡住进出的路，希望有人来清理。"
     before = runtime.suggest(demo.pk, title, text)
-    assert before[0].kind.name == "交通运输"  # the shipped data files parcels under postal services
-    matter = raise_trainable(demo, title, text, ("交通运输",))
+    assert before[0].kind.name != "社区治理"
+    matter = raise_trainable(demo, title, text, (before[0].kind.name,))
     service_quality = category(demo, "社区治理", "物业管理", "物业服务质量")
     matters.triage(matter, by=person("grid"), kind=Kind.IMMEDIATE, category=service_quality)
 
     record = training.train(demo)
 
     assert record.is_active and record.version == 2 and record.corrections >= 1
-    after = runtime.suggest(demo.pk, "快递堆在单元门口没人管理", "快递员把包裹堆在门口就走，经常丢件，"
-                                                           "希望统一存放。")
+    after = runtime.suggest(demo.pk, "共享单车堆在小区门口没人管理", "很多共享单车堆在小区门口，"
+                                                         "挡住进出，希望清理。")
     assert after[0].kind.name == "社区治理"
     assert after[0].category == service_quality or after[0].category.parent_id
 
