@@ -168,18 +168,23 @@ def test_a_correction_changes_the_next_suggestion_for_a_near_identical_message(d
     # depends on their ids, so a subject they cover would make the first suggestion vary.
     title, text = "共享单车堆在小区门口没人管", "大量共享单车堆在小区大门口，挡住进出的路，希望有人来清理。"
     before = runtime.suggest(demo.pk, title, text)
-    assert before[0].kind.name != "社区治理"
-    matter = raise_trainable(demo, title, text, (before[0].kind.name,))
-    service_quality = category(demo, "社区治理", "物业管理", "物业服务质量")
-    matters.triage(matter, by=person("grid"), kind=Kind.IMMEDIATE, category=service_quality)
+    # The grid worker files it elsewhere than the first suggestion: under property
+    # services, or (when the model already says 社区治理) under transport.
+    if before[0].kind.name == "社区治理":
+        target = category(demo, "交通运输")
+    else:
+        target = category(demo, "社区治理", "物业管理", "物业服务质量")
+    target_kind = target.parent.parent if target.parent_id else target
+    for _ in range(2):
+        matter = raise_trainable(demo, title, text, (before[0].kind.name,))
+        matters.triage(matter, by=person("grid"), kind=Kind.IMMEDIATE, category=target)
 
     record = training.train(demo)
 
     assert record.is_active and record.version == 2 and record.corrections >= 1
     after = runtime.suggest(demo.pk, "共享单车堆在小区门口没人管理", "很多共享单车堆在小区门口，"
                                                          "挡住进出，希望清理。")
-    assert after[0].kind.name == "社区治理"
-    assert after[0].category == service_quality or after[0].category.parent_id
+    assert before[0].kind != target_kind and after[0].kind == target_kind
 
 
 def test_a_worse_model_is_not_activated(demo):
