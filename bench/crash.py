@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import loadgen  # noqa: E402
-import stack  # noqa: E402
+import loadgen
+import stack
 
 MAX_ATTEMPTS = 40
 RETRY_BUDGET_S = 45  # per key; covers a gunicorn restart and a database restart

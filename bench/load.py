@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import loadgen  # noqa: E402
-import stack  # noqa: E402
+import loadgen
+import stack
 
 DEFAULT_MATTERS = 100_000
 DEFAULT_GRID_OPEN = 300

@@ -137,9 +137,66 @@ def built_once(django_db_blocker, build):
     Each test still runs in its own savepoint (the ``db`` fixture), so what one test
     writes is gone before the next.
     """
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build()
-        transaction.set_rollback(True)
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block._from_testcase = True  # a test's wrapper, not the code's (see below)
+        with block:
+            yield build()
+            transaction.set_rollback(True)
+
+
+# --- Commits as production sees them -------------------------------------------------------
+# Tests run inside transactions that are rolled back (the ``db`` fixture, the module
+# worlds above), so nothing would ever commit and no ``transaction.on_commit`` callback
+# (kernel events, e-mails, webhooks) would run. Production commits when the outermost
+# atomic block of the code exits. These two patches treat the tests' own wrapping
+# blocks (marked ``_from_testcase``, as Django marks TestCase's) as absent: a callback
+# registered outside any block of the code runs at once, and the callbacks of the
+# code's outermost block run when it exits without error. A block that rolls back
+# discards its callbacks as always, so a rolled-back service produces no side effect.
+from django.db.backends.base.base import BaseDatabaseWrapper  # noqa: E402
+from django.db.transaction import Atomic, get_connection  # noqa: E402
+
+_django_on_commit = BaseDatabaseWrapper.on_commit
+_django_atomic_exit = Atomic.__exit__
+
+
+def _only_test_blocks(connection):
+    return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _run_pending(connection):
+    while connection.run_on_commit:
+        _sids, func, robust = connection.run_on_commit.pop(0)
+        if robust:
+            try:
+                func()
+            except Exception:
+                pass
+        else:
+            func()
+
+
+def _on_commit(self, func, robust=False):
+    if self.in_atomic_block and _only_test_blocks(self):
+        _django_on_commit(self, func, robust)
+        _run_pending(self)
+        return
+    _django_on_commit(self, func, robust)
+
+
+def _atomic_exit(self, exc_type, exc_value, traceback):
+    result = _django_atomic_exit(self, exc_type, exc_value, traceback)
+    connection = get_connection(self.using)
+    if (exc_type is None and not getattr(self, "_from_testcase", False)
+            and connection.in_atomic_block and _only_test_blocks(connection)
+            and not connection.needs_rollback):
+        _run_pending(connection)
+    return result
+
+
+BaseDatabaseWrapper.on_commit = _on_commit
+Atomic.__exit__ = _atomic_exit
 
 
 @pytest.fixture(scope="module")

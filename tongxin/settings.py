@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
+    "tongxin.kernel",
     "tongxin.core",
     "tongxin.places",
     "tongxin.orgs",

@@ -8,7 +8,13 @@ from rest_framework import serializers
 from tongxin.core.masking import mask_phone
 from tongxin.matters import rules as matter_rules
 from tongxin.matters.choices import (
-    Channel, Kind, Level, RejectReason, Satisfaction, Status, WhistleStatus,
+    Channel,
+    Kind,
+    Level,
+    RejectReason,
+    Satisfaction,
+    Status,
+    WhistleStatus,
 )
 from tongxin.matters.transitions import TRANSITIONS
 from tongxin.notices.choices import NoticeKind

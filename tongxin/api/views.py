@@ -26,7 +26,10 @@ from tongxin.api import serializers as s
 from tongxin.api.exceptions import ApiError, OutOfJurisdiction
 from tongxin.api.parsers import JSONParser, MultiPartParser
 from tongxin.api.permissions import (
-    api_key, check_jurisdiction, jurisdiction_code, within_jurisdiction,
+    api_key,
+    check_jurisdiction,
+    jurisdiction_code,
+    within_jurisdiction,
 )
 from tongxin.api.throttling import SupportThrottle, WriteThrottle
 from tongxin.core.ratelimit import Limited, check, client_ip, hit

@@ -1,14 +1,5 @@
-"""Errors that services raise: a stable code for machines, a translated message for people."""
+"""Errors that services raise (kept here for older imports; they live in the kernel)."""
 
-from django.core.exceptions import ValidationError
+from tongxin.kernel.errors import PermissionDenied, ServiceError, TransitionError
 
-
-class ServiceError(ValidationError):
-    """A refused operation. ``code`` is stable across languages; ``message`` is translated."""
-
-    def __init__(self, code, message, params=None):
-        super().__init__(message, code=code, params=params)
-
-
-class PermissionDenied(ServiceError):
-    """The acting person may not do this here."""
+__all__ = ["PermissionDenied", "ServiceError", "TransitionError"]

@@ -31,13 +31,13 @@ from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
 from tongxin.deadlines import services as deadlines
 from tongxin.demo import names
-from tongxin.demo.matters import write_demo_matters
 from tongxin.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+from tongxin.demo.matters import write_demo_matters
+from tongxin.matters.categories import seed_categories
+from tongxin.matters.models import Matter
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.orgs.services import create_organisation
-from tongxin.matters.categories import seed_categories
-from tongxin.matters.models import Matter
 from tongxin.people.choices import Role
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.services import assign_role, create_person, set_password

@@ -177,7 +177,7 @@ def split_group(*, members, remove, by):
                    .values_list("first_id", "second_id"))
     new = [pair for pair in pairs if (pair.first_id, pair.second_id) not in existing]
     KeptApart.objects.bulk_create(new, ignore_conflicts=True)
-    for pk, matter in sorted(removed.items()):
+    for _pk, matter in sorted(removed.items()):
         record_event("hotspots.kept_apart", matter, actor=by, place=matter.place,
                      apart_from=staying)
     return len(new)

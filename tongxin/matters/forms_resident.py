@@ -12,11 +12,15 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.matters import photos as photo_rules
-from tongxin.matters.fields import MultiplePhotoField
 from tongxin.matters.choices import Satisfaction
+from tongxin.matters.fields import MultiplePhotoField
 from tongxin.matters.models import Category
 from tongxin.matters.services import (
-    DESCRIPTION_MAX, ERROR_FIELDS, TITLE_MAX, district_of, owner_for,
+    DESCRIPTION_MAX,
+    ERROR_FIELDS,
+    TITLE_MAX,
+    district_of,
+    owner_for,
 )
 from tongxin.places.choices import PlaceKind
 

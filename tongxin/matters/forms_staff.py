@@ -17,12 +17,12 @@ from tongxin.matters.choices import (
     RejectReason,
     Status,
 )
+from tongxin.matters.fields import MultiplePhotoField
 from tongxin.matters.models import Category, Matter
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person
 from tongxin.people.scope import scope_for
-from tongxin.matters.fields import MultiplePhotoField
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place, subtrees_q
 
@@ -42,7 +42,10 @@ def categories_of(district):
         "position", "depth", "name")
 
 
-def note_field(label=_("Note"), required=False, max_length=NOTE_MAX):
+NOTE_LABEL = _("Note")
+
+
+def note_field(label=NOTE_LABEL, required=False, max_length=NOTE_MAX):
     return forms.CharField(label=label, required=required, max_length=max_length,
                            widget=forms.Textarea(attrs={"rows": 3}))
 

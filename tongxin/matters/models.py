@@ -4,11 +4,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.kernel.paths import subtrees_q
+from tongxin.kernel.querysets import ScopedQuerySet
 from tongxin.matters.choices import (
-    ACTIVE_STATUSES, Channel, Kind, Level, RejectReason, Satisfaction, Status, Visibility,
+    ACTIVE_STATUSES,
+    Channel,
+    Kind,
+    Level,
+    RejectReason,
+    Satisfaction,
+    Status,
+    Visibility,
     WhistleStatus,
 )
-from tongxin.places.models import subtrees_q
+from tongxin.matters.rules import MATTER_ROLES
 
 PERSON = settings.AUTH_USER_MODEL
 
@@ -46,36 +55,7 @@ class Category(models.Model):
         return self.name
 
 
-class MatterQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return the matters ``user`` may open.
-
-        Staff see matters in the places their roles cover (where the matter is, or
-        who owns it now); departments see what was whistled to them; everyone sees
-        what they raised or supported. Published results on a compound's board are
-        a separate, public view (``published_in``).
-        """
-        from tongxin.people.scope import scope_for
-
-        scope = scope_for(user)
-        if scope.everything:
-            return self.all()
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        # Subqueries rather than joins: no duplicate rows, so no DISTINCT on long lists.
-        query = Q(reporter=user) | Q(created_by=user) | Q(
-            pk__in=Support.objects.filter(person=user).values("matter_id")
-        )
-        handling_roots = matter_roots(scope)
-        if handling_roots:
-            query |= subtrees_q(handling_roots, "place_code") | subtrees_q(
-                handling_roots, "owner_code"
-            )
-        if scope.organisation_ids:
-            query |= Q(pk__in=Whistle.objects.filter(
-                department_id__in=scope.organisation_ids).values("matter_id"))
-        return self.filter(query)
-
+class MatterQuerySet(ScopedQuerySet):
     def published_in(self, place):
         """Return the matters whose results are on the board of ``place`` (public)."""
         return self.filter(
@@ -92,8 +72,6 @@ class MatterQuerySet(models.QuerySet):
 
 def matter_roots(scope):
     """Return the place codes under which a scope's roles see matters."""
-    from tongxin.matters.rules import MATTER_ROLES
-
     return scope.roots_for_roles(MATTER_ROLES)
 
 
@@ -192,6 +170,31 @@ class Matter(models.Model):
     def __str__(self):
         return self.title
 
+    @classmethod
+    def scope_q(cls, scope, action="view"):
+        """The matters ``scope`` may open.
+
+        Staff see matters in the places their roles cover (where the matter is, or
+        who owns it now); departments see what was whistled to them; everyone sees
+        what they raised or supported. Published results on a compound's board are
+        a separate, public view (``published_in``).
+        """
+        if scope.person_id is None:
+            return None
+        # Subqueries rather than joins: no duplicate rows, so no DISTINCT on long lists.
+        query = Q(reporter_id=scope.person_id) | Q(created_by_id=scope.person_id) | Q(
+            pk__in=Support.objects.filter(person_id=scope.person_id).values("matter_id")
+        )
+        handling_roots = matter_roots(scope)
+        if handling_roots:
+            query |= subtrees_q(handling_roots, "place_code") | subtrees_q(
+                handling_roots, "owner_code"
+            )
+        if scope.organisation_ids:
+            query |= Q(pk__in=Whistle.objects.filter(
+                department_id__in=scope.organisation_ids).values("matter_id"))
+        return query
+
     @property
     def is_overdue(self):
         return bool(self.status in ACTIVE_STATUSES and self.due_at and self.due_at < timezone.now())
@@ -246,6 +249,9 @@ class Support(models.Model):
             models.UniqueConstraint(fields=["matter", "person"], name="support_once"),
         ]
 
+    def __str__(self):
+        return f"{self.person_id} → {self.matter_id}"
+
 
 def photo_path(photo, filename):
     return f"matters/{timezone.now():%Y/%m}/{photo.sha256}.jpg"
@@ -267,6 +273,9 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.matter_id}: {self.image.name}"
 
 
 class Whistle(models.Model):
@@ -330,6 +339,9 @@ class Resolution(models.Model):
             models.UniqueConstraint(fields=["matter", "round"], name="resolution_round_once"),
         ]
 
+    def __str__(self):
+        return f"{self.matter_id} #{self.round}"
+
 
 class Inspection(models.Model):
     """Resident representatives inspect and accept (验收) a resolution, or fail it."""
@@ -346,6 +358,9 @@ class Inspection(models.Model):
             models.UniqueConstraint(fields=["resolution", "inspector"], name="inspect_once"),
         ]
 
+    def __str__(self):
+        return f"{self.resolution_id} {self.passed}"
+
 
 class Rating(models.Model):
     """The reporter's judgement of a resolution (评事)."""
@@ -360,3 +375,6 @@ class Rating(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resolution", "rater"], name="rate_once"),
         ]
+
+    def __str__(self):
+        return f"{self.resolution_id} {self.satisfaction}"

@@ -15,11 +15,26 @@ from tongxin.deadlines import policy
 from tongxin.deadlines.choices import Stage
 from tongxin.matters import rules
 from tongxin.matters.choices import (
-    ACTIVE_STATUSES, LEVEL_ORDER, Channel, Kind, Level, RejectReason, Satisfaction, Status, Visibility,
+    ACTIVE_STATUSES,
+    LEVEL_ORDER,
+    Channel,
+    Kind,
+    Level,
+    RejectReason,
+    Satisfaction,
+    Status,
+    Visibility,
     WhistleStatus,
 )
 from tongxin.matters.models import (
-    Category, Inspection, Matter, MatterEvent, Rating, Resolution, Support, Whistle,
+    Category,
+    Inspection,
+    Matter,
+    MatterEvent,
+    Rating,
+    Resolution,
+    Support,
+    Whistle,
 )
 from tongxin.matters.transitions import TRANSITIONS
 from tongxin.notices.choices import NoticeKind

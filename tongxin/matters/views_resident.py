@@ -34,7 +34,11 @@ from tongxin.deadlines.choices import Stage
 from tongxin.matters import services
 from tongxin.matters.choices import Status
 from tongxin.matters.forms_resident import (
-    InspectForm, RaiseForm, RateForm, ReopenForm, SimilarForm,
+    InspectForm,
+    RaiseForm,
+    RateForm,
+    ReopenForm,
+    SimilarForm,
 )
 from tongxin.matters.models import Inspection, Matter, Resolution, Support
 from tongxin.people.scope import scope_for
@@ -83,7 +87,7 @@ def _error_messages(request, errors):
 
 
 def _form_messages(request, form):
-    for field, errors in form.errors.items():
+    for _field, errors in form.errors.items():
         for message in errors:
             messages.error(request, message)
 

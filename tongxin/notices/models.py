@@ -2,16 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.kernel.querysets import ScopedQuerySet
 from tongxin.notices.choices import NoticeKind
 
 
-class NoticeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return the notices addressed to ``user``: nobody reads another's inbox."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(recipient=user)
-
+class NoticeQuerySet(ScopedQuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
 
@@ -29,6 +24,7 @@ class Notice(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     objects = NoticeQuerySet.as_manager()
+    scope_everything = False
 
     class Meta:
         verbose_name = _("notice")
@@ -38,6 +34,12 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.text
+
+    @classmethod
+    def scope_q(cls, scope, action="view"):
+        """The notices addressed to the user: nobody reads another's inbox, not even
+        a superuser."""
+        return None if scope.person_id is None else models.Q(recipient_id=scope.person_id)
 
     @property
     def text(self):

@@ -2,23 +2,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.kernel.paths import subtrees_q
+from tongxin.kernel.querysets import ScopedQuerySet
 from tongxin.orgs.choices import OrgKind
-from tongxin.places.models import subtrees_q
 
 
-class OrganisationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return organisations attached to places the user sees, and their own."""
-        from tongxin.people.scope import scope_for
-
-        scope = scope_for(user)
-        if scope.everything:
-            return self.all()
-        return self.filter(
-            subtrees_q(scope.place_roots, "place__code")
-            | Q(place__code__in=scope.place_ancestors)
-            | Q(pk__in=scope.organisation_ids)
-        )
+class OrganisationQuerySet(ScopedQuerySet):
+    pass
 
 
 class Organisation(models.Model):
@@ -48,3 +38,9 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def scope_q(cls, scope, action="view"):
+        """Organisations attached to places the user sees (or above them), and their own."""
+        return (subtrees_q(scope.place_roots, "place__code")
+                | Q(place__code__in=scope.place_ancestors) | Q(pk__in=scope.organisation_ids))

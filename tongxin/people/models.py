@@ -5,38 +5,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.kernel.paths import subtrees_q
+from tongxin.kernel.querysets import ScopedQuerySet
 from tongxin.people.choices import Role
-from tongxin.places.models import subtrees_q
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return the people ``user`` may see.
-
-        Staff whose role sees people: everyone living, or holding a role, under the
-        places where they hold it. Everyone: themselves, their household, and the
-        colleagues of their organisations.
-        """
-        from tongxin.people.scope import scope_for
-
-        scope = scope_for(user)
-        if scope.everything:
-            return self.all()
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        query = Q(pk=user.pk) | Q(
-            pk__in=RoleAssignment.objects.filter(organisation_id__in=scope.organisation_ids)
-            .values("person_id")
-        )
-        if user.household_id:
-            query |= Q(household_id=user.household_id)
-        if scope.people_roots:
-            query |= subtrees_q(scope.people_roots, "household__code") | Q(
-                pk__in=RoleAssignment.objects.filter(
-                    subtrees_q(scope.people_roots, "place__code")
-                ).values("person_id")
-            )
-        return self.filter(query)
+class PersonQuerySet(ScopedQuerySet):
+    pass
 
 
 class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
@@ -93,6 +68,30 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name
+
+    @classmethod
+    def scope_q(cls, scope, action="view"):
+        """The people ``scope`` may see.
+
+        Staff whose role sees people: everyone living, or holding a role, under the
+        places where they hold it. Everyone: themselves, their household, and the
+        colleagues of their organisations.
+        """
+        if scope.person_id is None:
+            return None
+        query = Q(pk=scope.person_id) | Q(
+            pk__in=RoleAssignment.objects.filter(organisation_id__in=scope.organisation_ids)
+            .values("person_id")
+        )
+        if scope.household_id:
+            query |= Q(household_id=scope.household_id)
+        if scope.people_roots:
+            query |= subtrees_q(scope.people_roots, "household__code") | Q(
+                pk__in=RoleAssignment.objects.filter(
+                    subtrees_q(scope.people_roots, "place__code")
+                ).values("person_id")
+            )
+        return query
 
     @property
     def is_staff(self):

@@ -2,50 +2,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.kernel.paths import minimal_roots, subtree_q, subtrees_q, upper_bound
+from tongxin.kernel.querysets import ScopedQuerySet
 from tongxin.places.choices import PlaceKind
 
-def upper_bound(code):
-    """Return the smallest digit string above every code that starts with ``code``, or None.
+__all__ = ["Place", "minimal_roots", "subtree_q", "subtrees_q", "upper_bound"]
 
-    "4401" → "4402" and "4409" → "441": a code starts with the prefix exactly when it
-    lies in [prefix, bound). Only digits are compared, so the range holds under any
-    collation that orders 0–9 (PostgreSQL's ICU collations included), unlike a bound
-    such as prefix + ":" which holds under the "C" collation only. A prefix of nines
-    has no bound: every digit string at or above it starts with it.
-    """
-    stripped = code.rstrip("9")
-    if not stripped:
-        return None
-    return stripped[:-1] + str(int(stripped[-1]) + 1)
-
-
-def subtree_q(code, field="code", include_self=True):
-    """Return a Q matching codes at or below ``code`` in ``field`` (a B-tree range scan)."""
-    query = Q(**{f"{field}__gte" if include_self else f"{field}__gt": code})
-    bound = upper_bound(code)
-    if bound is not None:
-        query &= Q(**{f"{field}__lt": bound})
-    return query
-
-
-def subtrees_q(codes, field="code"):
-    """Return a Q matching codes under any of ``codes`` (nothing if there are none)."""
-    query = Q(pk__in=[])
-    for code in codes:
-        query |= subtree_q(code, field)
-    return query
-
-
-def minimal_roots(codes):
-    """Drop codes that lie under another code in the collection."""
-    roots = []
-    for code in sorted(set(codes)):
-        if not roots or not code.startswith(roots[-1]):
-            roots.append(code)
-    return roots
-
-
-class PlaceQuerySet(models.QuerySet):
+class PlaceQuerySet(ScopedQuerySet):
     def within(self, place_or_code, include_self=True):
         """Return the places at or below a place (materialised-path range query)."""
         code = getattr(place_or_code, "code", place_or_code)
@@ -53,20 +16,6 @@ class PlaceQuerySet(models.QuerySet):
 
     def of_kind(self, kind):
         return self.filter(kind=kind)
-
-    def visible_to(self, user):
-        """Return the places ``user`` may open: those under where their roles are held.
-
-        A resident sees their own household. The names of the places above one's
-        area (breadcrumbs, an address) are shown through ``Place.ancestors``.
-        """
-        from tongxin.people.scope import scope_for
-
-        scope = scope_for(user)
-        if scope.everything:
-            return self.all()
-        own = Q(code=scope.household_code) if scope.household_code else Q(pk__in=[])
-        return self.filter(subtrees_q(scope.place_roots) | own)
 
 
 class Place(models.Model):
@@ -99,6 +48,16 @@ class Place(models.Model):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def scope_q(cls, scope, action="view"):
+        """The places under where the user's roles are held, and their own household.
+
+        The names of the places above one's area (breadcrumbs, an address) are shown
+        through ``Place.ancestors``.
+        """
+        own = Q(code=scope.household_code) if scope.household_code else Q(pk__in=[])
+        return subtrees_q(scope.place_roots) | own
 
     def ancestor_codes(self):
         """Return every proper prefix of the code that could be an ancestor's code."""

@@ -231,7 +231,7 @@ class Suggester:
         index = np.flatnonzero(eligible)
         scores = np.zeros((len(index), len(self.classes_)), np.float32)
         splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-        for train, test in splitter.split(index, y[index]):
+        for _train, test in splitter.split(index, y[index]):
             keep = np.ones(len(y), bool)
             keep[index[test]] = False
             svm = LinearSVC(C=self.C, random_state=self.random_state).fit(

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from tongxin.core.errors import ServiceError
 from tongxin.triage import replies
 
-
 # -- reply check: the live check while a handler writes a result, the reply-time baseline --
 
 REPLY_FIELDS = ("what_was_done", "basis", "standard")

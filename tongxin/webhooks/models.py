@@ -153,11 +153,11 @@ class DeliveryAttempt(models.Model):
     def __str__(self):
         return f"{self.delivery_id} {self.status_code or self.error}"
 
-    @property
-    def succeeded(self):
-        return self.status_code is not None and 200 <= self.status_code < 300
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("delivery attempts are append-only")
         super().save(*args, **kwargs)
+
+    @property
+    def succeeded(self):
+        return self.status_code is not None and 200 <= self.status_code < 300

@@ -33,7 +33,11 @@ from tongxin.core.errors import ServiceError
 from tongxin.core.models import record_event
 from tongxin.webhooks.choices import ACTION_EVENTS, DeliveryStatus, EventType
 from tongxin.webhooks.models import (
-    Delivery, DeliveryAttempt, Subscription, is_local_host, validate_event_types,
+    Delivery,
+    DeliveryAttempt,
+    Subscription,
+    is_local_host,
+    validate_event_types,
     validate_webhook_url,
 )
 

@@ -149,7 +149,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(
             @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                       derandomize=True, phases=[Phase.explicit, Phase.generate],
                       suppress_health_check=list(HealthCheck))
-            def call(case):
+            def call(case, real=real):
                 if real and isinstance(case.body, dict):
                     case.body.update({name: value for name, value in real_body_values.items()
                                       if name in case.body})

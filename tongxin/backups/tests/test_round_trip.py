@@ -39,7 +39,6 @@ def data(media):
     from tongxin.matters.categories import seed_categories
     from tongxin.matters.models import Category
     from tongxin.matters.services import raise_matter
-
     from tongxin.people.services import create_person
 
     world = build_world()

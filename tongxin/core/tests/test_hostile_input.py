@@ -373,7 +373,14 @@ def error_texts(response):
 def stored():
     """Count every kind of row a request could leave behind."""
     from tongxin.matters.models import (
-        Inspection, Matter, MatterEvent, Photo, Rating, Resolution, Support, Whistle,
+        Inspection,
+        Matter,
+        MatterEvent,
+        Photo,
+        Rating,
+        Resolution,
+        Support,
+        Whistle,
     )
     from tongxin.open311.models import Open311Request
     from tongxin.people.models import Person

@@ -6,7 +6,11 @@ from django.urls import reverse
 from tongxin.people.choices import Role
 from tongxin.people.roles import ROLE_SPECS
 from tongxin.people.tests.matrix import (
-    FULL_CONTACT, PEOPLE_SEEN, PLACE_NAMES, PLACES_SEEN, people_by_label,
+    FULL_CONTACT,
+    PEOPLE_SEEN,
+    PLACE_NAMES,
+    PLACES_SEEN,
+    people_by_label,
 )
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,10 @@ EVE_OF_NATIONAL_DAY = "2026-09-30 16:00+08:00"
 
 @pytest.fixture
 def categories(world):
-    """Return a small tree (instead of the full one, for speed): 社区治理 › 停车管理 › 乱停乱放 / 僵尸车, and 邻里关系 › 噪音扰民."""
+    """Return a small tree (instead of the full one, for speed).
+
+    社区治理 › 停车管理 › 乱停乱放 / 僵尸车, and 邻里关系 › 噪音扰民.
+    """
     district = world.district
     top = Category.objects.create(district=district, name="社区治理")
     parking = Category.objects.create(district=district, parent=top, name="停车管理", depth=1)

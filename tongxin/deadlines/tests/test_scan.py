@@ -16,7 +16,13 @@ from tongxin.deadlines.tasks import scan_deadlines_task
 from tongxin.matters.choices import Kind, Level, Status, Visibility
 from tongxin.matters.models import Matter
 from tongxin.matters.services import (
-    escalate, park, report_in, resolve, scan_deadlines, triage, whistle,
+    escalate,
+    park,
+    report_in,
+    resolve,
+    scan_deadlines,
+    triage,
+    whistle,
 )
 from tongxin.notices.choices import NoticeKind
 from tongxin.notices.models import Notice

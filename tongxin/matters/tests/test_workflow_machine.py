@@ -28,7 +28,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule,
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
     run_state_machine_as_test,
 )
 
@@ -36,7 +42,14 @@ from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.matters import services
 from tongxin.matters.choices import Status as S
 from tongxin.matters.models import (
-    Inspection, Matter, MatterEvent, Photo, Rating, Resolution, Support, Whistle,
+    Inspection,
+    Matter,
+    MatterEvent,
+    Photo,
+    Rating,
+    Resolution,
+    Support,
+    Whistle,
 )
 from tongxin.matters.services import TransitionError
 from tongxin.matters.transitions import TRANSITIONS

@@ -17,7 +17,13 @@ from tongxin.people.roster import RosterInvalid, import_roster, importable_roots
 from tongxin.people.roster_views import XLSX
 from tongxin.people.services import assign_role, create_person
 from tongxin.people.tests.roster_factory import (
-    ENGLISH_HEADERS, HEADERS, good_rows, id_number, roster_bytes, roster_file, row,
+    ENGLISH_HEADERS,
+    HEADERS,
+    good_rows,
+    id_number,
+    roster_bytes,
+    roster_file,
+    row,
 )
 from tongxin.places.choices import PlaceKind as K
 from tongxin.places.models import Place

@@ -6,10 +6,15 @@ from tongxin.orgs.models import Organisation
 from tongxin.people.choices import Role
 from tongxin.people.models import Person
 from tongxin.people.rules import contact_for
-from tongxin.places.models import Place
 from tongxin.people.tests.matrix import (
-    FULL_CONTACT, PEOPLE_SEEN, PLACE_NAMES, PLACES_SEEN, people_by_label,
+    FULL_CONTACT,
+    PEOPLE_SEEN,
+    PLACE_NAMES,
+    PLACES_SEEN,
+    people_by_label,
 )
+from tongxin.places.models import Place
+
 
 def test_the_matrix_names_every_role():
     assert set(PLACES_SEEN) == set(Role) == set(PEOPLE_SEEN)

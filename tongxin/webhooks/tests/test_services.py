@@ -18,8 +18,14 @@ from tongxin.people.choices import Role
 from tongxin.webhooks.choices import DeliveryStatus, EventType
 from tongxin.webhooks.models import Delivery, DeliveryAttempt
 from tongxin.webhooks.services import (
-    BACKOFF, MAX_ATTEMPTS, create_subscription, deliver, retry_due_deliveries, retry_now,
-    update_subscription, verify_signature,
+    BACKOFF,
+    MAX_ATTEMPTS,
+    create_subscription,
+    deliver,
+    retry_due_deliveries,
+    retry_now,
+    update_subscription,
+    verify_signature,
 )
 
 pytestmark = pytest.mark.django_db

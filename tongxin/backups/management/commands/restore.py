@@ -8,8 +8,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tongxin.backups.archive import (
-    add_missing_regenerated_rows, check_migrations, count_mismatches, drop_regenerated_rows,
-    holds_data, media_root, read_archive, restore_media,
+    add_missing_regenerated_rows,
+    check_migrations,
+    count_mismatches,
+    drop_regenerated_rows,
+    holds_data,
+    media_root,
+    read_archive,
+    restore_media,
 )
 
 

@@ -1,0 +1,23 @@
+"""Errors that services raise: a stable code for machines, a translated message for people.
+
+``field`` names the input the error is about (a form shows it beside that field, the API
+puts it in the error body); None means the request as a whole.
+"""
+
+from django.core.exceptions import ValidationError
+
+
+class ServiceError(ValidationError):
+    """A refused operation. ``code`` is stable across languages; ``message`` is translated."""
+
+    def __init__(self, code, message, params=None, *, field=None):
+        super().__init__(message, code=code, params=params)
+        self.field = field
+
+
+class PermissionDenied(ServiceError):
+    """The acting person may not do this here."""
+
+
+class TransitionError(ServiceError):
+    """The action is not allowed for this record now, or not for this person."""

@@ -1,0 +1,147 @@
+"""What each app declares once, so that cross-cutting apps never list domains by hand.
+
+Every app has a ``manifest.py`` that the kernel imports at start-up (apps.py). In it
+the app calls ``register(...)`` with what the cross-cutting apps need of it:
+
+- ``personal_data``: sections of a person's data, for export and erasure (privacy);
+- ``notice_kinds``: the notices it sends, with their wording (notices);
+- ``webhook_events``: event kinds partners may subscribe to, and the payload (webhooks);
+- ``rates`` and ``counters``: the figures ledgers and dashboards show (ledgers);
+- ``demo_seed``: how it fills the demo district (demo);
+- ``audited_reads``: the kinds of reads and exports the audit log names (portal);
+- ``subjects``: for each of its models people are told about, its link and place.
+
+The privacy, notices, webhooks, demo and portal apps iterate ``manifests()``; the kernel
+itself knows no app.
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """One section of a person's data (a sheet in the Excel export, a key in JSON)."""
+
+    key: str
+    title: str
+    columns: tuple  # of Column
+    export: object  # export(person) → list of dicts keyed by the columns' keys
+    erase: object = None  # erase(person, by=...) → None: anonymise within the transaction
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Subject:
+    """How to point at one of the app's records: its page and the place it concerns."""
+
+    url: object = None  # url(obj) → path, or None
+    place_code: object = None  # place_code(obj) → str
+    title: object = None  # title(obj) → short text, e.g. "诉求 2026-000001"
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """An event kind partners may subscribe to: which kernel events it covers, the payload."""
+
+    name: str  # the name partners subscribe to, e.g. "matter.resolved"
+    label: str
+    kinds: tuple  # kernel event kinds, e.g. ("matters.resolved",)
+    payload: object  # payload(event) → dict (no personal data)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rate or a counter ledgers show: ``compute(scope, start, end)`` gives its parts."""
+
+    key: str
+    label: str
+    compute: object
+    description: str = ""
+
+
+@dataclass
+class Manifest:
+    app_label: str
+    personal_data: list = field(default_factory=list)
+    notice_kinds: dict = field(default_factory=dict)
+    webhook_events: list = field(default_factory=list)
+    rates: list = field(default_factory=list)
+    counters: list = field(default_factory=list)
+    demo_seed: object = None  # demo_seed(district, *, stdout) → summary dict
+    demo_order: int = 100
+    audited_reads: dict = field(default_factory=dict)
+    subjects: dict = field(default_factory=dict)  # "app_label.model" → Subject
+
+
+_MANIFESTS: dict[str, Manifest] = {}
+
+
+def register(app_label, **declarations):
+    """Declare what app ``app_label`` offers to the cross-cutting apps (once, at start-up)."""
+    manifest = Manifest(app_label, **declarations)
+    _MANIFESTS[app_label] = manifest
+    return manifest
+
+
+def manifests():
+    """Return every app's manifest, in INSTALLED_APPS order."""
+    order = {config.label: n for n, config in enumerate(apps.get_app_configs())}
+    return sorted(_MANIFESTS.values(), key=lambda m: order.get(m.app_label, len(order)))
+
+
+def manifest(app_label):
+    return _MANIFESTS.get(app_label) or Manifest(app_label)
+
+
+def personal_data_sections():
+    return sorted((s for m in manifests() for s in m.personal_data), key=lambda s: s.order)
+
+
+def notice_kinds():
+    return {kind: label for m in manifests() for kind, label in m.notice_kinds.items()}
+
+
+def webhook_events():
+    return [e for m in manifests() for e in m.webhook_events]
+
+
+def rates():
+    return [r for m in manifests() for r in m.rates]
+
+
+def counters():
+    return [c for m in manifests() for c in m.counters]
+
+
+def audited_reads():
+    return {what: label for m in manifests() for what, label in m.audited_reads.items()}
+
+
+def demo_seeds():
+    seeds = [(m.demo_order, m.app_label, m.demo_seed) for m in manifests() if m.demo_seed]
+    return [(label, seed) for _order, label, seed in sorted(seeds, key=lambda s: s[:2])]
+
+
+def subject(label):
+    for m in manifests():
+        if label in m.subjects:
+            return m.subjects[label]
+    return Subject()
+
+
+def subject_url(obj):
+    spec = subject(obj._meta.label_lower)
+    return spec.url(obj) if spec.url else None
+
+
+def subject_place_code(obj):
+    spec = subject(obj._meta.label_lower)
+    return spec.place_code(obj) if spec.place_code else ""

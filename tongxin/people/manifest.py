@@ -1,0 +1,6 @@
+"""What the people app declares to the kernel (docs/architecture.md)."""
+
+from tongxin.kernel import scope
+from tongxin.people.scope import compute_scope
+
+scope.set_provider(compute_scope)
