@@ -85,9 +85,20 @@ _MANIFESTS: dict[str, Manifest] = {}
 
 
 def register(app_label, **declarations):
-    """Declare what app ``app_label`` offers to the cross-cutting apps (once, at start-up)."""
-    manifest = Manifest(app_label, **declarations)
-    _MANIFESTS[app_label] = manifest
+    """Declare what app ``app_label`` offers to the cross-cutting apps (at start-up).
+
+    An app may call it more than once (one module per concern): lists are extended,
+    dicts updated, single values replaced.
+    """
+    manifest = _MANIFESTS.setdefault(app_label, Manifest(app_label))
+    for name, value in declarations.items():
+        current = getattr(manifest, name)  # AttributeError: not a known declaration
+        if isinstance(current, list):
+            current.extend(v for v in value if v not in current)
+        elif isinstance(current, dict):
+            current.update(value)
+        else:
+            setattr(manifest, name, value)
     return manifest
 
 
