@@ -1,14 +1,3 @@
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-
-
-class NoticeKind(models.TextChoices):
-    """What a notice says; the text is rendered in the reader's language when shown."""
-
-    RAISED = "raised", _("Your matter %(number)s was received; it will be heard by %(due)s.")
-    ASSIGNED = "assigned", _("Matter %(number)s is now yours to handle, due %(due)s.")
-    STATUS = "status", _("Matter %(number)s: %(status)s.")
-    WHISTLED = "whistled", _("Your department was whistled to matter %(number)s: report in by %(due)s.")
-    OVERDUE = "overdue", _("Matter %(number)s is overdue (due %(due)s).")
-    DEPARTMENT_LATE = "department_late", _("%(department)s has not reported in on matter %(number)s (due %(due)s).")
-    RESOLVED = "resolved", _("Matter %(number)s was resolved: please inspect or rate it.")
+# Transitional: the matter loop's notice kinds now live in tongxin.matters.notices and
+# reach the notices app through the registry. This re-export goes once notices is generic.
+from tongxin.matters.notices import NoticeKind  # noqa: F401
