@@ -13,6 +13,14 @@ class Stage(models.TextChoices):
     REOPEN_WINDOW = "reopen_window", _("Reporter may reopen")
 
 
+class Kind(models.TextChoices):
+    """How the grid worker classifies a heard matter (听事)."""
+
+    IMMEDIATE = "immediate", _("Handle now (即办件)")
+    PENDING = "pending", _("Needs deliberation or coordination (待办件)")
+    ESCALATE = "escalate", _("Escalate (上报件)")
+
+
 class Unit(models.TextChoices):
     HOURS = "hours", _("hours")
     DAYS = "days", _("calendar days")

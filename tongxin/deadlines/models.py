@@ -1,8 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.deadlines.choices import Stage, Unit
-from tongxin.matters.choices import Kind, Level
+from tongxin.deadlines.choices import Kind, Stage, Unit
+from tongxin.places.choices import Level
 
 
 class DeadlineRule(models.Model):
@@ -72,3 +72,58 @@ class DistrictSettings(models.Model):
 
     def __str__(self):
         return str(self.district)
+
+
+class Outcome(models.TextChoices):
+    MET = "met", _("Met")  # the stage's goal was reached (in time or late: compare met_at)
+    SUPERSEDED = "superseded", _("Superseded")  # a new deadline for the same stage replaced it
+    DROPPED = "dropped", _("Dropped")  # the stage ended without its goal (rejected, parked …)
+
+
+class Deadline(models.Model):
+    """One time limit on one record's stage: when it started, fell due, was met or missed.
+
+    Written by every stage that has a time limit (deadlines.services.start) and never
+    erased: a met, superseded or dropped deadline keeps its row, so every on-time rate
+    is a count of rows (met_at <= due_at) and every overdue count a count of
+    ``breached_at``. The scan (``tongxin check-deadlines``) stamps ``breached_at`` once
+    and tells the owning app through the registry.
+    """
+
+    subject_type = models.CharField(_("subject type"), max_length=64)  # "app_label.model"
+    subject_id = models.CharField(_("subject id"), max_length=64)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    district = models.ForeignKey("places.Place", verbose_name=_("district"),
+                                 on_delete=models.PROTECT, related_name="+")
+    # Where the subject is and who must meet the deadline, as place codes for scoping.
+    place_code = models.CharField(_("place code"), max_length=32, blank=True)
+    owner_code = models.CharField(_("owner code"), max_length=32, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"))
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_at", "pk"]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="deadline_subject"),
+            # The scan: open deadlines by due time.
+            models.Index(fields=["ended_at", "breached_at", "due_at"], name="deadline_scan"),
+            models.Index(fields=["stage", "owner_code"], name="deadline_ledger"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject_type}:{self.subject_id} {self.stage} {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self):
+        return self.ended_at is None
+
+    @property
+    def met_in_time(self):
+        return self.met_at is not None and self.met_at <= self.due_at

@@ -19,9 +19,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from tongxin.deadlines.choices import Stage, Unit
+from tongxin.deadlines.choices import Kind, Stage, Unit
 from tongxin.deadlines.models import CalendarDay, DeadlineRule, DistrictSettings
-from tongxin.matters.choices import Kind, Level
+from tongxin.places.choices import Level
 
 
 @dataclass(frozen=True)

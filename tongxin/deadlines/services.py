@@ -10,11 +10,19 @@ from datetime import date
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core.errors import ServiceError
 from tongxin.core.models import record_event
-from tongxin.deadlines.models import CalendarDay, DeadlineRule, DistrictSettings
+from tongxin.deadlines.models import (
+    CalendarDay,
+    Deadline,
+    DeadlineRule,
+    DistrictSettings,
+    Outcome,
+)
+from tongxin.kernel import events, registry
 from tongxin.places.choices import PlaceKind
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -142,3 +150,83 @@ def ensure_settings(district, *, by=None, **values):
         return existing, False
     return save_setting(DistrictSettings(district=district, **values), by=by,
                         changed=list(values)), True
+
+
+# --- deadline records ------------------------------------------------------------------------
+
+
+def _subject_key(subject):
+    return subject._meta.label_lower, str(subject.pk)
+
+
+def start(subject, stage, *, district, due_at, place_code="", owner_code="", started_at=None,
+          **data):
+    """Start the deadline of ``stage`` for ``subject``; an open one of the same stage is
+    superseded (an escalation restarts the handling clock at the new level)."""
+    now = started_at or timezone.now()
+    end(subject, stages=[stage], outcome=Outcome.SUPERSEDED, at=now)
+    subject_type, subject_id = _subject_key(subject)
+    return Deadline.objects.create(
+        subject_type=subject_type, subject_id=subject_id, stage=stage, district=district,
+        place_code=place_code, owner_code=owner_code, started_at=now, due_at=due_at, data=data,
+    )
+
+
+def end(subject, *, stages=None, outcome, at=None):
+    """End the open deadlines of ``subject`` (of ``stages``, or all): met, superseded or
+    dropped. Return how many ended."""
+    subject_type, subject_id = _subject_key(subject)
+    at = at or timezone.now()
+    rows = Deadline.objects.filter(subject_type=subject_type, subject_id=subject_id,
+                                   ended_at__isnull=True)
+    if stages is not None:
+        rows = rows.filter(stage__in=list(stages))
+    changes = {"ended_at": at, "outcome": outcome}
+    if outcome == Outcome.MET:
+        changes["met_at"] = at
+    return rows.update(**changes)
+
+
+def meet(subject, *, stages=None, at=None):
+    """The goal of the open deadlines of ``subject`` (of ``stages``, or all) was reached."""
+    return end(subject, stages=stages, outcome=Outcome.MET, at=at)
+
+
+def drop(subject, *, stages=None, at=None):
+    """The open deadlines of ``subject`` ended without their goal (rejected, parked, merged)."""
+    return end(subject, stages=stages, outcome=Outcome.DROPPED, at=at)
+
+
+def open_deadlines(subject):
+    subject_type, subject_id = _subject_key(subject)
+    return Deadline.objects.filter(subject_type=subject_type, subject_id=subject_id,
+                                   ended_at__isnull=True)
+
+
+def scan_deadlines(now=None):
+    """Stamp every deadline that passed since the last scan and let its app react.
+
+    Each breach is stamped once, in its own transaction, together with what the owning
+    app does about it (registry ``deadline_handlers``: the matter loop flags the matter
+    and may escalate it; a whistled department is marked late). Safe to run as often as
+    you like, or twice at once. Return the counts the apps report (``deadline_counts``).
+    """
+    now = now or timezone.now()
+    counts = dict.fromkeys(registry.deadline_counts(), 0)
+    due = Deadline.objects.filter(ended_at__isnull=True, breached_at__isnull=True,
+                                  due_at__lt=now).order_by("due_at", "pk")
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            deadline = Deadline.objects.select_for_update().filter(
+                pk=pk, ended_at__isnull=True, breached_at__isnull=True).first()
+            if deadline is None:
+                continue  # met, ended or stamped by another scan in the meantime
+            deadline.breached_at = now
+            deadline.save(update_fields=["breached_at"])
+            events.publish("deadlines.breached", deadline, stage=deadline.stage,
+                           subject_type=deadline.subject_type, subject_id=deadline.subject_id,
+                           due_at=deadline.due_at.isoformat())
+            handler = registry.deadline_handler(deadline.subject_type)
+            for key, n in (handler(deadline, now=now) if handler else {}).items():
+                counts[key] = counts.get(key, 0) + n
+    return counts

@@ -4,12 +4,16 @@ from django.conf import settings
 from django.utils import translation
 from django_tasks import task
 
+from tongxin.deadlines.services import scan_deadlines
+from tongxin.kernel.events import deliver_pending
+
 
 @task()
 def scan_deadlines_task():
-    """Run one deadline scan and return its counts (overdue, escalated, departments late)."""
-    from tongxin.matters.services import scan_deadlines
-
+    """Run one deadline scan and return the counts the apps report (overdue, escalated,
+    departments late …); deliver kernel events a request left undelivered on the way."""
     # Notes written by the scan (automatic escalation) are in the district's language.
     with translation.override(settings.LANGUAGE_CODE):
-        return scan_deadlines()
+        counts = scan_deadlines()
+        deliver_pending()
+    return counts

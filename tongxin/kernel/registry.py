@@ -79,6 +79,11 @@ class Manifest:
     demo_order: int = 100
     audited_reads: dict = field(default_factory=dict)
     subjects: dict = field(default_factory=dict)  # "app_label.model" → Subject
+    # What happens when a deadline on one of the app's records passes:
+    # "app_label.model" → handler(deadline) → {count key: n}, run by the deadline scan in
+    # the transaction that stamps the breach; ``deadline_counts`` names the keys it reports.
+    deadline_handlers: dict = field(default_factory=dict)
+    deadline_counts: list = field(default_factory=list)
 
 
 _MANIFESTS: dict[str, Manifest] = {}
@@ -139,6 +144,17 @@ def audited_reads():
 def demo_seeds():
     seeds = [(m.demo_order, m.app_label, m.demo_seed) for m in manifests() if m.demo_seed]
     return [(label, seed) for _order, label, seed in sorted(seeds, key=lambda s: s[:2])]
+
+
+def deadline_handler(label):
+    for m in manifests():
+        if label in m.deadline_handlers:
+            return m.deadline_handlers[label]
+    return None
+
+
+def deadline_counts():
+    return [key for m in manifests() for key in m.deadline_counts]
 
 
 def subject(label):

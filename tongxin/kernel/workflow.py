@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from tongxin.kernel.errors import PermissionDenied, TransitionError
 
 _LOCKED = "_workflow_locked"
+_GUARDED = "_workflow_guarded"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class Workflow:
     recorder: object = None
     # state_label(state) → the state's name for people (for refusals).
     state_label: object = str
+    # The refusals, with %(action)s and %(status)s (translated when raised).
+    not_now_message: str = ""
+    not_allowed_message: str = ""
 
     def __post_init__(self):
         self.table = {t.action: t for t in self.transitions}
@@ -94,14 +98,19 @@ class Workflow:
         t = self.table[action]
         state = getattr(obj, self.state_field)
         if state not in t.sources:
-            raise TransitionError(
-                "not_now",
-                _("“%(action)s” is not possible while it is “%(status)s”.")
-                % {"action": t.label, "status": self.state_label(state)},
-            )
+            message = self.not_now_message or _("“%(action)s” is not possible while it is "
+                                                "“%(status)s”.")
+            raise TransitionError("not_now", str(message) % {
+                "action": t.label, "status": self.state_label(state)})
         if user is not None and not self.actors[t.actor](user, obj):
-            raise PermissionDenied(
-                "not_allowed", _("You may not “%(action)s” here.") % {"action": t.label})
+            message = self.not_allowed_message or _("You may not “%(action)s” here.")
+            raise PermissionDenied("not_allowed", str(message) % {"action": t.label})
+        # Remember who passed: a service guards before it changes anything (an escalation
+        # moves the owner, after which the actor rule would read the new owner), and
+        # ``apply`` then checks only that the state is still a source of the step.
+        passed = getattr(obj, _GUARDED, set())
+        passed.add((action, getattr(user, "pk", None)))
+        setattr(obj, _GUARDED, passed)
         return t
 
     def allowed(self, obj, user):
@@ -123,8 +132,12 @@ class Workflow:
                     raise TransitionError("stale", _("Someone changed this in the meantime; "
                                                      "please reload and try again."))
                 setattr(obj, _LOCKED, True)
-            t = self.guard(obj, action, by) if guard else self.table[action]
+            t = self.table[action]
             before = getattr(obj, self.state_field)
+            if guard and (action, getattr(by, "pk", None)) not in getattr(obj, _GUARDED, ()):
+                self.guard(obj, action, by)
+            elif before not in t.sources:
+                self.guard(obj, action, None)  # raises "not_now"
             update = list(dict.fromkeys(fields))
             if t.target is not None:
                 setattr(obj, self.state_field, t.target)

@@ -2,7 +2,12 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext_lazy  # noqa: F401
+
+# The handling kinds and levels are the vocabulary deadline rules are keyed on, so
+# they live below the matter loop; matters keeps these names for its own code.
+from tongxin.deadlines.choices import Kind  # noqa: F401
+from tongxin.places.choices import LEVEL_ORDER, Level  # noqa: F401
 
 
 class Status(models.TextChoices):
@@ -24,27 +29,6 @@ OPEN_STATUSES = frozenset({
 })
 # Statuses in which the owner still has to act (and so a deadline runs against them).
 ACTIVE_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WHISTLED, Status.RECTIFYING})
-
-
-class Kind(models.TextChoices):
-    """How the grid worker classifies a heard matter (听事)."""
-
-    IMMEDIATE = "immediate", _("Handle now (即办件)")
-    PENDING = "pending", _("Needs deliberation or coordination (待办件)")
-    ESCALATE = "escalate", _("Escalate (上报件)")
-
-
-class Level(models.TextChoices):
-    """Who owns a matter: the levels it climbs (grid → compound → community → street → district)."""
-
-    GRID = "grid", pgettext_lazy("level", "Grid")
-    COMPOUND = "compound", pgettext_lazy("level", "Compound")
-    COMMUNITY = "community", pgettext_lazy("level", "Community")
-    STREET = "street", pgettext_lazy("level", "Street")
-    DISTRICT = "district", pgettext_lazy("level", "District")
-
-
-LEVEL_ORDER = [Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET, Level.DISTRICT]
 
 
 class Channel(models.TextChoices):

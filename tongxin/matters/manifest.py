@@ -1,2 +1,20 @@
 """What the matters app declares to the kernel registry and which events it subscribes to
 (docs/architecture.md). The kernel imports this module once at start-up."""
+
+from tongxin.kernel import events, registry
+from tongxin.matters import services
+from tongxin.matters.events import send_notices
+
+# Who hears of each step of the loop (after commit).
+events.subscribe("matters.*", send_notices)
+
+registry.register(
+    "matters",
+    # What the deadline scan does when a matter's or a whistle's deadline passes, and the
+    # counts it reports (``tongxin check-deadlines``).
+    deadline_handlers={
+        "matters.matter": services.matter_deadline_passed,
+        "matters.whistle": services.whistle_deadline_passed,
+    },
+    deadline_counts=["overdue", "escalated", "departments_late"],
+)

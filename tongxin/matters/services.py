@@ -1,6 +1,8 @@
-"""Every change to a matter. Each function is atomic, locks the matter, checks the
-transition table and the actor, writes what changed with ``update_fields``, appends an
-event to the timeline, and queues notices that go out when the transaction commits."""
+"""Every change to a matter. Each function is atomic, locks the matter, moves it only
+through the workflow table (transitions.py, kernel.workflow.apply), writes what changed
+with ``update_fields``, keeps the stage's deadline record (deadlines.services) and appends
+the step to the timeline, which publishes it (events.py). Who hears of a step — notices,
+webhooks, the category suggestion — subscribes to it and reacts after commit."""
 
 import re
 import unicodedata
@@ -10,9 +12,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.deadlines import policy
+from tongxin.deadlines import services as deadlines
 from tongxin.deadlines.choices import Stage
+from tongxin.kernel.errors import PermissionDenied, ServiceError, TransitionError
 from tongxin.matters import rules
 from tongxin.matters.choices import (
     ACTIVE_STATUSES,
@@ -26,25 +29,25 @@ from tongxin.matters.choices import (
     Visibility,
     WhistleStatus,
 )
+from tongxin.matters.events import handlers_of, record
 from tongxin.matters.models import (
     Category,
     Inspection,
     Matter,
-    MatterEvent,
     Rating,
     Resolution,
     Support,
     Whistle,
 )
-from tongxin.matters.transitions import TRANSITIONS
-from tongxin.notices.choices import NoticeKind
-from tongxin.notices.services import notify
-from tongxin.people.choices import Role
-from tongxin.people.models import Person
+from tongxin.matters.photos import attach_photos
+from tongxin.matters.transitions import MATTER_FLOW, SUPPORTABLE, WHISTLE_FLOW
+from tongxin.orgs.choices import OrgKind
 from tongxin.people.scope import scope_for
+from tongxin.people.validators import normalise_phone
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
-from tongxin.webhooks.services import matter_event_happened
+
+__all__ = ["TransitionError", "handlers_of"]
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 5000
@@ -54,10 +57,6 @@ RESIDENT_CHANNELS = {Channel.ONLINE, Channel.WECHAT_GROUP}
 # characters but tab and newlines (PostgreSQL refuses NUL), and lone surrogates (not UTF-8).
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
                         "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-class TransitionError(ServiceError):
-    """The action is not allowed for this matter now, or not for this person."""
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -131,43 +130,14 @@ ERROR_FIELDS = {
 }
 
 
-def _lock(matter):
-    return Matter.objects.select_for_update().get(pk=matter.pk)
-
-
 def guard(matter, action, user):
     """Raise TransitionError unless ``user`` may take ``action`` on ``matter`` now."""
-    transition = TRANSITIONS[action]
-    if matter.status not in transition.sources:
-        raise TransitionError(
-            "not_now",
-            _("“%(action)s” is not possible while the matter is “%(status)s”.")
-            % {"action": transition.label, "status": Status(matter.status).label},
-        )
-    if user is not None and not rules.ACTORS[transition.actor](user, matter):
-        raise PermissionDenied(
-            "not_allowed", _("You may not “%(action)s” on this matter.")
-            % {"action": transition.label},
-        )
-    return transition
+    return MATTER_FLOW.guard(matter, action, user)
 
 
 def allowed_actions(matter, user):
     """Return the actions ``user`` may take on ``matter`` now (for buttons and the API)."""
-    return [
-        action for action, t in TRANSITIONS.items()
-        if matter.status in t.sources and rules.ACTORS[t.actor](user, matter)
-    ]
-
-
-def _event(matter, action, *, by, before=None, note="", visibility=Visibility.PUBLIC, **data):
-    event = MatterEvent.objects.create(
-        matter=matter, action=action, actor=by if getattr(by, "pk", None) else None,
-        from_status=before or "", to_status=matter.status if before else "",
-        note=note, visibility=visibility, data=data,
-    )
-    matter_event_happened(event)
-    return event
+    return MATTER_FLOW.allowed(matter, user)
 
 
 def _save(matter, *fields):
@@ -192,20 +162,38 @@ def owner_for(place, level):
     return owner
 
 
-def handlers_of(place):
-    """Return the people holding a handling role exactly at ``place`` (to notify them)."""
-    return Person.objects.filter(
-        roles__place=place, roles__role__in=rules.HANDLER_ROLES, is_active=True
-    ).distinct()
-
-
 def _set_deadline(matter, stage, *, start=None):
+    """Start the stage's deadline: a record that is never erased, and the matter's copy of
+    the current one (``stage``, ``due_at``) for inboxes and lists."""
+    start = start or timezone.now()
     matter.stage = stage
     matter.due_at = policy.deadline(
         district=matter.district, stage=stage, start=start, kind=matter.kind,
         level=matter.owner_level, category=matter.category, emergency=matter.emergency,
     )
     matter.overdue_notified_at = None
+    _end_deadline(matter, met=False)
+    deadlines.start(matter, stage, district=matter.district, due_at=matter.due_at,
+                    started_at=start, place_code=matter.place_code, owner_code=matter.owner_code,
+                    level=str(matter.owner_level))
+
+
+def _end_deadline(matter, *, met):
+    """End the matter's open deadline: met (heard, resolved) or not (superseded by the
+    next stage, dropped when parked, rejected, merged or closed unsolved)."""
+    if met:
+        deadlines.meet(matter)
+    else:
+        deadlines.end(matter, outcome=deadlines.Outcome.SUPERSEDED)
+
+
+def _clear_deadline(matter, *, met):
+    """End the current stage with no next one (resolved; parked, rejected, closed …)."""
+    if met:
+        deadlines.meet(matter)
+    else:
+        deadlines.drop(matter)
+    matter.stage, matter.due_at = "", None
 
 
 def _move_owner(matter, level):
@@ -214,13 +202,18 @@ def _move_owner(matter, level):
     matter.owner_code = matter.owner_place.code
 
 
-def _notify_reporter(matter, kind=NoticeKind.STATUS, **params):
-    people = [matter.reporter, *[s.person for s in matter.supports.select_related("person")]]
-    notify(people, kind, matter=matter, number=matter.number, status=matter.status, **params)
+def _move_owner(matter, level):
+    matter.owner_level = level
+    matter.owner_place = owner_for(matter.place, level)
+    matter.owner_code = matter.owner_place.code
 
 
 def _local(dt):
     return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M") if dt else ""
+
+
+def _note(value, *, required=False, field="note", max_length=2000):
+    return clean_text(value, field=field, max_length=max_length, required=required)
 
 
 # --- raise (说事) and "me too" -----------------------------------------------------------------
@@ -271,9 +264,6 @@ def raise_matter(*, by, title, description, category, place=None, reporter=None,
 
 def _raise(*, by, title, description, category, place, reporter, channel, level,
            publish_consent, contact_name, contact_phone, emergency, photos, key):
-    from tongxin.matters.photos import attach_photos
-    from tongxin.people.validators import normalise_phone
-
     title = clean_text(title, field="title", max_length=TITLE_MAX)
     description = clean_text(description, field="description", max_length=DESCRIPTION_MAX)
     staff = rules.can_record_for_others(by)
@@ -308,27 +298,26 @@ def _raise(*, by, title, description, category, place, reporter, channel, level,
         level = Level.COMPOUND
     contact_phone = normalise_phone(contact_phone) if contact_phone else ""
     owner = owner_for(place, level)
+    # A new matter starts in the workflow's first state, the model's default (NEW).
     matter = Matter(
         district=district, place=place, place_code=place.code, title=title,
         description=description, category=category, reporter=reporter,
         contact_name=clean_text(contact_name, field="note", max_length=64, required=False),
         contact_phone=contact_phone, created_by=by, channel=channel, raised_level=level,
         publish_consent=bool(publish_consent), idempotency_key=key, emergency=bool(emergency),
-        owner_level=level, owner_place=owner, owner_code=owner.code, status=Status.NEW,
+        owner_level=level, owner_place=owner, owner_code=owner.code,
     )
-    _set_deadline(matter, Stage.HEAR, start=timezone.now())
+    now = timezone.now()
+    matter.stage = Stage.HEAR
+    matter.due_at = policy.deadline(district=district, stage=Stage.HEAR, start=now,
+                                    kind=matter.kind, level=level, category=category,
+                                    emergency=matter.emergency)
     matter.save()
-    event = _event(matter, "raised", by=by, channel=channel, level=level,
+    deadlines.start(matter, Stage.HEAR, district=district, due_at=matter.due_at, started_at=now,
+                    place_code=matter.place_code, owner_code=matter.owner_code, level=str(level))
+    event = record(matter, "raised", by=by, channel=channel, level=level,
                    on_behalf=bool(staff and reporter != by))
     attach_photos(matter, photos, by=by, event=event)
-    # Smart triage keeps its top-3 categories and the routed handler; it never fails a raise.
-    from tongxin.triage.services import record_suggestion
-
-    record_suggestion(matter)
-    notify([matter.reporter], NoticeKind.RAISED, matter=matter, number=matter.number,
-           due=_local(matter.due_at))
-    notify(handlers_of(owner), NoticeKind.ASSIGNED, matter=matter, number=matter.number,
-           due=_local(matter.due_at))
     return matter
 
 
@@ -350,9 +339,8 @@ def similar_open_matters(*, place, text, exclude=None, limit=5):
 @transaction.atomic
 def support(matter, *, by):
     """Add ``by``'s "me too" to an open matter in their compound; a second time changes nothing."""
-    matter = _lock(matter)
-    if matter.status not in {Status.NEW, Status.IN_PROGRESS, Status.AWAITING_DELIBERATION,
-                             Status.WHISTLED, Status.RECTIFYING}:
+    matter = MATTER_FLOW.lock(matter)
+    if matter.status not in SUPPORTABLE:
         raise TransitionError("not_now", _("This matter is no longer open for support."))
     if matter.reporter_id == by.pk:
         raise ServiceError("own_matter", _("You raised this matter yourself."))
@@ -362,7 +350,7 @@ def support(matter, *, by):
     if created:
         Matter.objects.filter(pk=matter.pk).update(supporter_count=F("supporter_count") + 1)
         matter.refresh_from_db(fields=["supporter_count"])
-        _event(matter, "supported", by=by, visibility=Visibility.INTERNAL)
+        record(matter, "supported", by=by, visibility=Visibility.INTERNAL)
     return matter
 
 
@@ -372,51 +360,47 @@ def support(matter, *, by):
 @transaction.atomic
 def triage(matter, *, by, kind, category=None, emergency=None, golden_reason="", note=""):
     """Classify a new matter: handle now, needs deliberation or coordination, or escalate."""
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "triage", by)
     kind = Kind(kind)
-    before = matter.status
+    note = _note(note)
+    # Optional: blank (or only invisible characters) means "not a golden idea"; one
+    # already flagged is not flagged (and paid) twice.
+    golden_reason = clean_text(golden_reason, field="reason", max_length=200, required=False)
     if category is not None and category.pk != matter.category_id:
         _recategorise(matter, category, by=by)
     if emergency is not None:
         matter.emergency = bool(emergency)
     matter.kind = kind
-    matter.status = Status.IN_PROGRESS
     matter.heard_at = timezone.now()
+    deadlines.meet(matter, stages=[Stage.HEAR], at=matter.heard_at)
     if kind == Kind.ESCALATE:
         _move_owner(matter, _next_level(matter.owner_level))
         matter.escalation_count += 1
     _set_deadline(matter, Stage.HANDLE)
-    _save(matter, "kind", "status", "heard_at", "emergency", "owner_level", "owner_place",
-          "owner_code", "escalation_count", "stage", "due_at", "overdue_notified_at")
-    _event(matter, "triaged", by=by, before=before, note=clean_text(
-        note, field="note", max_length=2000, required=False), kind=kind,
-        owner_level=matter.owner_level, due_at=matter.due_at.isoformat())
-    # Optional: blank (or only invisible characters) means "not a golden idea"; one
-    # already flagged is not flagged (and paid) twice.
-    golden_reason = clean_text(golden_reason, field="reason", max_length=200, required=False)
+    MATTER_FLOW.apply(
+        matter, "triage", by=by,
+        fields=["kind", "heard_at", "emergency", "owner_level", "owner_place", "owner_code",
+                "escalation_count", "stage", "due_at", "overdue_notified_at"],
+        note=note, kind=kind, owner_level=matter.owner_level, due_at=matter.due_at.isoformat())
     if golden_reason and not matter.golden_idea:
         _flag_golden(matter, by=by, reason=golden_reason)
-    _notify_reporter(matter)
-    if kind == Kind.ESCALATE:
-        notify(handlers_of(matter.owner_place), NoticeKind.ASSIGNED, matter=matter,
-               number=matter.number, due=_local(matter.due_at))
     return matter
 
 
 @transaction.atomic
 def reject(matter, *, by, reason, note=""):
     """Do not accept a matter (not a governance matter, a duplicate …), saying why."""
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "reject", by)
     reason = RejectReason(reason)
-    before = matter.status
-    matter.status, matter.reject_reason = Status.REJECTED, reason
-    matter.closed_at, matter.due_at, matter.stage = timezone.now(), None, ""
-    _save(matter, "status", "reject_reason", "closed_at", "due_at", "stage")
-    _event(matter, "rejected", by=by, before=before, reason=reason,
-           note=clean_text(note, field="note", max_length=2000, required=False))
-    _notify_reporter(matter)
+    note = _note(note)
+    matter.reject_reason, matter.closed_at = reason, timezone.now()
+    deadlines.meet(matter, stages=[Stage.HEAR], at=matter.closed_at)  # heard, and refused
+    _clear_deadline(matter, met=False)
+    MATTER_FLOW.apply(matter, "reject", by=by,
+                      fields=["reject_reason", "closed_at", "due_at", "stage"],
+                      reason=reason, note=note)
     return matter
 
 
@@ -425,15 +409,15 @@ def _recategorise(matter, category, *, by):
         raise ServiceError("bad_category", _("Choose a category of this district."))
     old = matter.category_id
     matter.category = category
-    matter.save(update_fields=["category"])
     # A correction is a labelled example for the category suggester (issue: smart triage).
-    _event(matter, "recategorised", by=by, visibility=Visibility.INTERNAL,
-           old_category=old, new_category=category.pk)
+    MATTER_FLOW.apply(matter, "recategorise", by=by, guard=False, fields=["category"],
+                      visibility=Visibility.INTERNAL, old_category=old,
+                      new_category=category.pk)
 
 
 @transaction.atomic
 def recategorise(matter, *, by, category):
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "recategorise", by)
     if category.pk != matter.category_id:
         _recategorise(matter, category, by=by)
@@ -443,16 +427,16 @@ def recategorise(matter, *, by, category):
 def _flag_golden(matter, *, by, reason):
     matter.golden_idea = True
     matter.golden_reason = clean_text(reason, field="reason", max_length=200)
-    matter.save(update_fields=["golden_idea", "golden_reason"])
     # The points ledger will pay the resident for it; the event is what it will read.
-    _event(matter, "golden_idea", by=by, reason=matter.golden_reason,
-           reporter=matter.reporter_id)
+    MATTER_FLOW.apply(matter, "flag_golden", by=by, guard=False,
+                      fields=["golden_idea", "golden_reason"], reason=matter.golden_reason,
+                      reporter=matter.reporter_id)
 
 
 @transaction.atomic
 def flag_golden(matter, *, by, reason):
     """Flag a suggestion as a golden idea (金点子), with the reason."""
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "flag_golden", by)
     if matter.golden_idea:
         return matter
@@ -473,67 +457,60 @@ def _next_level(level):
 @transaction.atomic
 def escalate(matter, *, by, reason, to_level=None):
     """Send a matter up (grid → compound → community → street → district) and start that level's deadline."""
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "escalate", by)
     reason = clean_text(reason, field="reason", max_length=2000)
     target = Level(to_level) if to_level else _next_level(matter.owner_level)
     if LEVEL_ORDER.index(target) <= LEVEL_ORDER.index(Level(matter.owner_level)):
         raise TransitionError("not_higher", _("A matter can only be escalated to a higher level."))
-    before, old_level = matter.status, matter.owner_level
+    old_level = matter.owner_level
     _move_owner(matter, target)
-    matter.status = Status.IN_PROGRESS
     matter.escalation_count += 1
-    matter.heard_at = matter.heard_at or timezone.now()
+    if matter.heard_at is None:  # escalating a new matter is hearing it
+        matter.heard_at = timezone.now()
+        deadlines.meet(matter, stages=[Stage.HEAR], at=matter.heard_at)
     if not matter.kind:
         matter.kind = Kind.ESCALATE
     _set_deadline(matter, Stage.HANDLE)
-    _save(matter, "owner_level", "owner_place", "owner_code", "status", "escalation_count",
-          "heard_at", "kind", "stage", "due_at", "overdue_notified_at")
-    _event(matter, "escalated", by=by, before=before, note=reason, from_level=old_level,
-           to_level=target, owner=matter.owner_place.name, due_at=matter.due_at.isoformat())
-    notify(handlers_of(matter.owner_place), NoticeKind.ASSIGNED, matter=matter,
-           number=matter.number, due=_local(matter.due_at))
-    _notify_reporter(matter)
+    MATTER_FLOW.apply(
+        matter, "escalate", by=by,
+        fields=["owner_level", "owner_place", "owner_code", "escalation_count", "heard_at",
+                "kind", "stage", "due_at", "overdue_notified_at"],
+        note=reason, from_level=old_level, to_level=target, owner=matter.owner_place.name,
+        due_at=matter.due_at.isoformat())
     return matter
 
 
 @transaction.atomic
 def park(matter, *, by, on=None, note=""):
     """Put a matter on the agenda of the next deliberation day (the 10th of the month by default)."""
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "park", by)
-    before = matter.status
+    note = _note(note)
     matter.deliberation_on = on or policy.next_deliberation_day(matter.district)
     if matter.deliberation_on < timezone.localdate():
         raise ServiceError("date_past", _("The deliberation day cannot be in the past."))
-    matter.status = Status.AWAITING_DELIBERATION
-    matter.stage, matter.due_at = "", None
-    _save(matter, "deliberation_on", "status", "stage", "due_at")
-    _event(matter, "parked", by=by, before=before, deliberation_on=matter.deliberation_on.isoformat(),
-           note=clean_text(note, field="note", max_length=2000, required=False))
-    _notify_reporter(matter)
+    _clear_deadline(matter, met=False)  # the handling clock stops until it is resumed
+    MATTER_FLOW.apply(matter, "park", by=by, fields=["deliberation_on", "stage", "due_at"],
+                      deliberation_on=matter.deliberation_on.isoformat(), note=note)
     return matter
 
 
 @transaction.atomic
 def resume(matter, *, by, note=""):
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "resume", by)
-    before = matter.status
-    matter.status = Status.IN_PROGRESS
+    note = _note(note)
     _set_deadline(matter, Stage.HANDLE)
-    _save(matter, "status", "stage", "due_at", "overdue_notified_at")
-    _event(matter, "resumed", by=by, before=before,
-           note=clean_text(note, field="note", max_length=2000, required=False))
+    MATTER_FLOW.apply(matter, "resume", by=by, fields=["stage", "due_at", "overdue_notified_at"],
+                      note=note)
     return matter
 
 
 @transaction.atomic
 def whistle(matter, *, by, departments, note=""):
     """Whistle departments (吹哨): each must report in, then answer, by its deadlines."""
-    from tongxin.orgs.choices import OrgKind
-
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "whistle", by)
     if matter.owner_level != Level.DISTRICT:
         raise TransitionError("not_district", _("Only a matter the district owns can be whistled."))
@@ -544,40 +521,50 @@ def whistle(matter, *, by, departments, note=""):
         if department.kind != OrgKind.DEPARTMENT or not matter.place.is_within(department.place):
             raise ServiceError("bad_department", _("%(name)s is not a department of this district.")
                                % {"name": department.name})
+    note = _note(note)
     now = timezone.now()
     report_due = policy.deadline(district=matter.district, stage=Stage.WHISTLE_REPORT, start=now,
                                  category=matter.category, emergency=matter.emergency)
     answer_due = policy.deadline(district=matter.district, stage=Stage.WHISTLE_ANSWER, start=now,
                                  category=matter.category, emergency=matter.emergency)
-    before = matter.status
     for department in departments:
         # Whistled again (the matter was reopened) before it answered: the department's
         # open whistle starts over with the new deadlines (one open whistle per department).
-        renewed = Whistle.objects.filter(matter=matter, department=department).exclude(
-            status=WhistleStatus.ANSWERED).update(
-            status=WhistleStatus.WHISTLED, whistled_by=by, report_due_at=report_due,
-            answer_due_at=answer_due, reported_at=None, reported_by=None,
-            overdue_notified_at=None)
-        if not renewed:
-            Whistle.objects.create(matter=matter, department=department, whistled_by=by,
-                                   created_at=now, report_due_at=report_due,
-                                   answer_due_at=answer_due)
-    matter.status = Status.WHISTLED
+        item = Whistle.objects.select_for_update().filter(
+            matter=matter, department=department).exclude(status=WhistleStatus.ANSWERED).first()
+        if item is not None:
+            item.whistled_by, item.report_due_at, item.answer_due_at = by, report_due, answer_due
+            item.reported_at, item.reported_by, item.overdue_notified_at = None, None, None
+            item.matter = matter
+            WHISTLE_FLOW.apply(item, "rewhistle", by=by, guard=False, fields=[
+                "whistled_by", "report_due_at", "answer_due_at", "reported_at", "reported_by",
+                "overdue_notified_at"])
+        else:
+            # A new whistle starts in the whistle workflow's first state (WHISTLED).
+            item = Whistle.objects.create(matter=matter, department=department, whistled_by=by,
+                                          created_at=now, report_due_at=report_due,
+                                          answer_due_at=answer_due)
+        for stage, due in ((Stage.WHISTLE_REPORT, report_due), (Stage.WHISTLE_ANSWER, answer_due)):
+            deadlines.start(item, stage, district=matter.district, due_at=due, started_at=now,
+                            place_code=matter.place_code, owner_code=department.place.code,
+                            department=department.pk)
+    _end_deadline(matter, met=False)
     matter.stage, matter.due_at, matter.overdue_notified_at = Stage.WHISTLE_ANSWER, answer_due, None
-    _save(matter, "status", "stage", "due_at", "overdue_notified_at")
-    _event(matter, "whistled", by=by, before=before, departments=[d.name for d in departments],
-           report_due_at=report_due.isoformat(), answer_due_at=answer_due.isoformat(),
-           note=clean_text(note, field="note", max_length=2000, required=False))
-    staff = Person.objects.filter(roles__organisation__in=departments,
-                                  roles__role=Role.DEPARTMENT_STAFF).distinct()
-    notify(staff, NoticeKind.WHISTLED, matter=matter, number=matter.number, due=_local(report_due))
-    _notify_reporter(matter)
+    deadlines.start(matter, Stage.WHISTLE_ANSWER, district=matter.district, due_at=answer_due,
+                    started_at=now, place_code=matter.place_code, owner_code=matter.owner_code,
+                    level=str(matter.owner_level))
+    MATTER_FLOW.apply(
+        matter, "whistle", by=by, fields=["stage", "due_at", "overdue_notified_at"],
+        payload={"department_ids": [d.pk for d in departments]},
+        departments=[d.name for d in departments], report_due_at=report_due.isoformat(),
+        answer_due_at=answer_due.isoformat(), note=note)
     return matter
 
 
 def _lock_whistle(whistle_obj, by):
     whistle_obj = Whistle.objects.select_for_update().select_related("matter", "department").get(
         pk=whistle_obj.pk)
+    setattr(whistle_obj, "_workflow_locked", True)  # noqa: B010 - the lock just taken
     if not rules.is_department_member(by, whistle_obj):
         raise PermissionDenied("not_allowed", _("Only the whistled department can answer."))
     if whistle_obj.matter.status != Status.WHISTLED:
@@ -591,12 +578,12 @@ def report_in(whistle_obj, *, by, note=""):
     whistle_obj = _lock_whistle(whistle_obj, by)
     if whistle_obj.status != WhistleStatus.WHISTLED:
         raise TransitionError("already_reported", _("The department has already reported in."))
-    whistle_obj.status, whistle_obj.reported_at, whistle_obj.reported_by = (
-        WhistleStatus.REPORTED, timezone.now(), by)
-    whistle_obj.save(update_fields=["status", "reported_at", "reported_by"])
-    _event(whistle_obj.matter, "department_reported", by=by, department=whistle_obj.department.name,
-           late=whistle_obj.reported_late,
-           note=clean_text(note, field="note", max_length=2000, required=False))
+    note = _note(note)
+    whistle_obj.reported_at, whistle_obj.reported_by = timezone.now(), by
+    deadlines.meet(whistle_obj, stages=[Stage.WHISTLE_REPORT], at=whistle_obj.reported_at)
+    WHISTLE_FLOW.apply(whistle_obj, "report_in", by=by, fields=["reported_at", "reported_by"],
+                       department=whistle_obj.department.name, late=whistle_obj.reported_late,
+                       note=note)
     return whistle_obj
 
 
@@ -607,13 +594,15 @@ def answer_whistle(whistle_obj, *, by, answer):
     if whistle_obj.status == WhistleStatus.ANSWERED:
         raise TransitionError("already_answered", _("The department has already answered."))
     now = timezone.now()
+    whistle_obj.answer = clean_text(answer, field="answer", max_length=5000)
     if whistle_obj.reported_at is None:
         whistle_obj.reported_at, whistle_obj.reported_by = now, by
-    whistle_obj.status, whistle_obj.answered_at = WhistleStatus.ANSWERED, now
-    whistle_obj.answer = clean_text(answer, field="answer", max_length=5000)
-    whistle_obj.save(update_fields=["status", "reported_at", "reported_by", "answered_at", "answer"])
-    _event(whistle_obj.matter, "department_answered", by=by, note=whistle_obj.answer,
-           department=whistle_obj.department.name, late=whistle_obj.answered_late)
+    whistle_obj.answered_at = now
+    deadlines.meet(whistle_obj, at=now)
+    WHISTLE_FLOW.apply(whistle_obj, "answer", by=by,
+                       fields=["reported_at", "reported_by", "answered_at", "answer"],
+                       note=whistle_obj.answer, department=whistle_obj.department.name,
+                       late=whistle_obj.answered_late)
     return whistle_obj
 
 
@@ -626,9 +615,7 @@ def resolve(matter, *, by, what_was_done, basis, standard, photos=(), checks=())
 
     ``checks`` are the reply check's warnings the handler published despite (dicts with
     code, severity, message, score); they stay in the event's data for the inspectors."""
-    from tongxin.matters.photos import attach_photos
-
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "resolve", by)
     resolution = Resolution.objects.create(
         matter=matter, round=matter.resolutions.count() + 1, resolved_by=by,
@@ -636,44 +623,42 @@ def resolve(matter, *, by, what_was_done, basis, standard, photos=(), checks=())
         basis=clean_text(basis, field="basis", max_length=2000),
         standard=clean_text(standard, field="standard", max_length=2000),
     )
-    before = matter.status
     now = timezone.now()
-    matter.status, matter.resolved_at, matter.published_at = Status.RESOLVED, now, now
-    matter.stage, matter.due_at = "", None
-    _save(matter, "status", "resolved_at", "published_at", "stage", "due_at")
+    matter.resolved_at, matter.published_at = now, now
+    _clear_deadline(matter, met=True)
     overridden = {"checks": [dict(c) for c in checks]} if checks else {}
-    event = _event(matter, "resolved", by=by, before=before, round=resolution.round,
-                   note=resolution.what_was_done, **overridden)
+    event = MATTER_FLOW.apply(matter, "resolve", by=by,
+                              fields=["resolved_at", "published_at", "stage", "due_at"],
+                              round=resolution.round, note=resolution.what_was_done, **overridden)
     attach_photos(matter, photos, by=by, event=event)
-    _notify_reporter(matter, NoticeKind.RESOLVED)
     return matter
 
 
-def _send_back(matter, *, by, before, action, note, **data):
-    matter.status = Status.RECTIFYING
+def _send_back(matter, action, *, by, note, **data):
+    """Send a result back for rectification (整改), counted as rework, with a new deadline."""
     matter.rework_count += 1
     _set_deadline(matter, Stage.RECTIFY)
-    _save(matter, "status", "rework_count", "stage", "due_at", "overdue_notified_at")
-    _event(matter, action, by=by, before=before, note=note, **data)
-    notify(handlers_of(matter.owner_place), NoticeKind.ASSIGNED, matter=matter,
-           number=matter.number, due=_local(matter.due_at))
+    MATTER_FLOW.apply(matter, action, by=by, guard=False,
+                      fields=["rework_count", "stage", "due_at", "overdue_notified_at"],
+                      note=note, **data)
 
 
 @transaction.atomic
 def inspect(matter, *, by, passed, note=""):
     """Resident representatives inspect and accept (验收), or send the result back (整改)."""
-    matter = _lock(matter)
-    guard(matter, "inspect_pass" if passed else "inspect_fail", by)
+    matter = MATTER_FLOW.lock(matter)
+    action = "inspect_pass" if passed else "inspect_fail"
+    guard(matter, action, by)
     note = clean_text(note, field="note", max_length=2000, required=not passed)
     resolution = matter.resolutions.order_by("-round").first()
     if Inspection.objects.filter(resolution=resolution, inspector=by).exists():
         raise TransitionError("already_inspected", _("You have already inspected this result."))
     Inspection.objects.create(resolution=resolution, inspector=by, passed=passed, note=note)
     if passed:
-        _event(matter, "inspected", by=by, passed=True, note=note, round=resolution.round)
+        MATTER_FLOW.apply(matter, action, by=by, guard=False, passed=True, note=note,
+                          round=resolution.round)
     else:
-        _send_back(matter, by=by, before=matter.status, action="inspection_failed", note=note,
-                   round=resolution.round)
+        _send_back(matter, action, by=by, note=note, round=resolution.round)
     return matter
 
 
@@ -681,78 +666,73 @@ def inspect(matter, *, by, passed, note=""):
 def rate(matter, *, by, satisfaction, comment=""):
     """The reporter rates the result; unsatisfied sends it back for rectification (counted as rework)."""
     satisfaction = Satisfaction(satisfaction)
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     ok = satisfaction != Satisfaction.UNSATISFIED
-    guard(matter, "rate_ok" if ok else "rate_unsatisfied", by)
+    action = "rate_ok" if ok else "rate_unsatisfied"
+    guard(matter, action, by)
     comment = clean_text(comment, field="comment", max_length=2000, required=not ok)
     resolution = matter.resolutions.order_by("-round").first()
     if Rating.objects.filter(resolution=resolution, rater=by).exists():
         raise TransitionError("already_rated", _("You have already rated this result."))
     Rating.objects.create(resolution=resolution, rater=by, satisfaction=satisfaction,
                           comment=comment)
-    before = matter.status
     matter.satisfaction = satisfaction
     matter.save(update_fields=["satisfaction"])
     if ok:
-        matter.status, matter.closed_at = Status.CLOSED, timezone.now()
-        _save(matter, "status", "closed_at")
-        _event(matter, "rated", by=by, before=before, satisfaction=satisfaction, note=comment)
+        matter.closed_at = timezone.now()
+        MATTER_FLOW.apply(matter, action, by=by, guard=False, fields=["closed_at"],
+                          satisfaction=satisfaction, note=comment)
     else:
-        _send_back(matter, by=by, before=before, action="rated", note=comment,
-                   satisfaction=satisfaction)
+        _send_back(matter, action, by=by, note=comment, satisfaction=satisfaction)
     return matter
 
 
 @transaction.atomic
 def close(matter, *, by):
     """Close a resolved matter that representatives accepted, when the reporter does not rate it."""
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "close", by)
     resolution = matter.resolutions.order_by("-round").first()
     if not resolution.inspections.filter(passed=True).exists():
         raise TransitionError("not_inspected", _("A result must pass inspection before it is closed."))
-    before = matter.status
-    matter.status, matter.closed_at = Status.CLOSED, timezone.now()
-    _save(matter, "status", "closed_at")
-    _event(matter, "closed", by=by, before=before)
-    _notify_reporter(matter)
+    matter.closed_at = timezone.now()
+    MATTER_FLOW.apply(matter, "close", by=by, fields=["closed_at"])
     return matter
 
 
 @transaction.atomic
 def close_unsolved(matter, *, by, reason):
     """Close a matter that could not be solved: it counts as closed, not as solved."""
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "close_unsolved", by)
     reason = clean_text(reason, field="reason", max_length=2000)
-    before = matter.status
-    matter.status, matter.closed_at, matter.stage, matter.due_at = (
-        Status.CLOSED_UNSOLVED, timezone.now(), "", None)
-    _save(matter, "status", "closed_at", "stage", "due_at")
-    _event(matter, "closed_unsolved", by=by, before=before, note=reason)
-    _notify_reporter(matter)
+    matter.closed_at = timezone.now()
+    _clear_deadline(matter, met=False)
+    for item in matter.whistles.exclude(status=WhistleStatus.ANSWERED):
+        deadlines.drop(item)
+    MATTER_FLOW.apply(matter, "close_unsolved", by=by, fields=["closed_at", "stage", "due_at"],
+                      note=reason)
     return matter
 
 
 @transaction.atomic
 def reopen(matter, *, by, reason):
     """The reporter reopens a closed matter within the district's window."""
-    matter = _lock(matter)
+    matter = MATTER_FLOW.lock(matter)
     guard(matter, "reopen", by)
     reason = clean_text(reason, field="reason", max_length=2000)
     window_ends = policy.deadline(district=matter.district, stage=Stage.REOPEN_WINDOW,
                                   start=matter.closed_at, category=matter.category)
     if timezone.now() > window_ends:
-        raise TransitionError("window_passed", _("This matter can no longer be reopened (closed on %(date)s).")
-                              % {"date": _local(matter.closed_at)})
-    before = matter.status
-    matter.status, matter.closed_at = Status.IN_PROGRESS, None
+        raise TransitionError(
+            "window_passed", _("This matter can no longer be reopened (closed on %(date)s).")
+            % {"date": _local(matter.closed_at)})
+    matter.closed_at = None
     matter.reopen_count += 1
     _set_deadline(matter, Stage.HANDLE)
-    _save(matter, "status", "closed_at", "reopen_count", "stage", "due_at", "overdue_notified_at")
-    _event(matter, "reopened", by=by, before=before, note=reason)
-    notify(handlers_of(matter.owner_place), NoticeKind.ASSIGNED, matter=matter,
-           number=matter.number, due=_local(matter.due_at))
+    MATTER_FLOW.apply(matter, "reopen", by=by,
+                      fields=["closed_at", "reopen_count", "stage", "due_at",
+                              "overdue_notified_at"], note=reason)
     return matter
 
 
@@ -762,8 +742,8 @@ def merge(duplicate, *, into, by):
     if duplicate.pk == into.pk:
         raise ServiceError("merge_self", _("A matter cannot be merged into itself."))
     first, second = sorted([duplicate, into], key=lambda m: m.pk)  # lock in one order
-    _lock(first), _lock(second)
-    duplicate, into = Matter.objects.get(pk=duplicate.pk), Matter.objects.get(pk=into.pk)
+    locked = {m.pk: MATTER_FLOW.lock(m) for m in (first, second)}
+    duplicate, into = locked[duplicate.pk], locked[into.pk]
     guard(duplicate, "merge", by)
     if not rules.is_handler(by, into) or into.status in (Status.MERGED, Status.REJECTED):
         raise TransitionError("bad_target", _("Choose an open matter you handle to merge into."))
@@ -776,69 +756,53 @@ def merge(duplicate, *, into, by):
     duplicate.supports.all().delete()
     into.supporter_count = into.supports.count()
     into.save(update_fields=["supporter_count"])
-    before = duplicate.status
-    duplicate.status, duplicate.merged_into, duplicate.closed_at = Status.MERGED, into, timezone.now()
-    duplicate.supporter_count, duplicate.due_at, duplicate.stage = 0, None, ""
-    _save(duplicate, "status", "merged_into", "closed_at", "supporter_count", "due_at", "stage")
+    duplicate.merged_into, duplicate.closed_at = into, timezone.now()
+    duplicate.supporter_count = 0
+    _clear_deadline(duplicate, met=False)
     # What was merged into the duplicate before now points at the matter that is kept,
     # so a merged matter never leads to another merged one.
     Matter.objects.filter(merged_into=duplicate).update(merged_into=into)
-    _event(duplicate, "merged", by=by, before=before, into=into.pk, into_number=into.number)
-    _event(into, "merged_in", by=by, visibility=Visibility.INTERNAL, duplicate=duplicate.pk,
+    MATTER_FLOW.apply(duplicate, "merge", by=by,
+                      fields=["merged_into", "closed_at", "supporter_count", "due_at", "stage"],
+                      into=into.pk, into_number=into.number)
+    record(into, "merged_in", by=by, visibility=Visibility.INTERNAL, duplicate=duplicate.pk,
            supporters_added=len(people - existing))
-    _notify_reporter(duplicate)
     return into
 
 
-# --- deadlines passing ---------------------------------------------------------------------------
+# --- deadlines passing (registered in manifest.py; run by deadlines.services.scan_deadlines) ---
 
 
-def scan_deadlines(now=None):
-    """Flag what became overdue since the last scan, remind owners and supervisors, and
-    escalate where the district asked for it. Safe to run as often as you like."""
-    from tongxin.deadlines.policy import settings_for
-
-    now = now or timezone.now()
-    counts = {"overdue": 0, "escalated": 0, "departments_late": 0}
-    for pk in Matter.objects.overdue(now).filter(overdue_notified_at__isnull=True).values_list(
-            "pk", flat=True):
-        with transaction.atomic():
-            matter = Matter.objects.select_for_update().select_related(
-                "district", "owner_place", "place").get(pk=pk)
-            still_overdue = matter.status in ACTIVE_STATUSES and matter.due_at and matter.due_at < now
-            if matter.overdue_notified_at is not None or not still_overdue:
-                continue
-            matter.overdue_notified_at = now
-            _save(matter, "overdue_notified_at")
-            _event(matter, "overdue", by=None, visibility=Visibility.INTERNAL,
-                   due_at=matter.due_at.isoformat(), owner=matter.owner_place.name)
-            supervisors = Person.objects.filter(
-                roles__role__in=rules.HANDLER_ROLES,
-                roles__place__code__in=matter.owner_place.ancestor_codes(),
-            ).distinct()
-            notify([*handlers_of(matter.owner_place), *supervisors], NoticeKind.OVERDUE,
-                   matter=matter, number=matter.number, due=_local(matter.due_at))
-            counts["overdue"] += 1
-            if (settings_for(matter.district).auto_escalate
-                    and matter.status in (Status.NEW, Status.IN_PROGRESS, Status.RECTIFYING)
-                    and matter.owner_level != Level.DISTRICT):
-                escalate(matter, by=None, reason=_("Deadline passed: escalated automatically."))
-                counts["escalated"] += 1
-    late = Whistle.objects.filter(status=WhistleStatus.WHISTLED, report_due_at__lt=now,
-                                  overdue_notified_at__isnull=True)
-    for pk in late.values_list("pk", flat=True):
-        with transaction.atomic():
-            item = Whistle.objects.select_for_update().select_related("matter", "department").get(pk=pk)
-            if item.overdue_notified_at is not None or item.status != WhistleStatus.WHISTLED:
-                continue
-            item.overdue_notified_at = now
-            item.save(update_fields=["overdue_notified_at"])
-            _event(item.matter, "department_late", by=None, department=item.department.name,
-                   due_at=item.report_due_at.isoformat())
-            staff = Person.objects.filter(roles__organisation=item.department).distinct()
-            officers = handlers_of(item.matter.owner_place)
-            notify([*staff, *officers], NoticeKind.DEPARTMENT_LATE, matter=item.matter,
-                   number=item.matter.number, department=item.department.name,
-                   due=_local(item.report_due_at))
-            counts["departments_late"] += 1
+def matter_deadline_passed(deadline, *, now):
+    """A matter's deadline passed: flag it, remind owners and supervisors (the "overdue"
+    step's subscribers do), and escalate where the district asked for it."""
+    matter = Matter.objects.select_for_update().select_related(
+        "district", "owner_place", "place").get(pk=deadline.subject_id)
+    if matter.status not in ACTIVE_STATUSES:
+        return {}
+    matter.overdue_notified_at = now
+    _save(matter, "overdue_notified_at")
+    record(matter, "overdue", by=None, visibility=Visibility.INTERNAL,
+           due_at=deadline.due_at.isoformat(), owner=matter.owner_place.name)
+    counts = {"overdue": 1}
+    if (policy.settings_for(matter.district).auto_escalate
+            and matter.status in (Status.NEW, Status.IN_PROGRESS, Status.RECTIFYING)
+            and matter.owner_level != Level.DISTRICT):
+        escalate(matter, by=None, reason=_("Deadline passed: escalated automatically."))
+        counts["escalated"] = 1
     return counts
+
+
+def whistle_deadline_passed(deadline, *, now):
+    """A whistled department did not report in by its deadline: it is marked late."""
+    if deadline.stage != Stage.WHISTLE_REPORT:
+        return {}  # a late answer shows on the whistle (answered_late) and in the ledgers
+    item = Whistle.objects.select_for_update().select_related("matter", "department").get(
+        pk=deadline.subject_id)
+    if item.status != WhistleStatus.WHISTLED:
+        return {}
+    item.overdue_notified_at = now
+    item.save(update_fields=["overdue_notified_at"])
+    record(item.matter, "department_late", by=None, department=item.department.name,
+           due_at=deadline.due_at.isoformat(), payload={"department_id": item.department_id})
+    return {"departments_late": 1}

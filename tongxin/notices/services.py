@@ -6,8 +6,9 @@ from django.utils import timezone
 from tongxin.notices.models import Notice
 
 
-def notify(recipients, kind, *, matter=None, **params):
+def notify(recipients, kind, *, subject=None, matter=None, **params):
     """Queue a notice of ``kind`` for each distinct recipient; call inside the service's transaction."""
+    matter = matter or subject  # transitional until notices take any subject
     people = {person.pk: person for person in recipients if person is not None}
     notices = Notice.objects.bulk_create(
         Notice(recipient_id=pk, kind=kind, params=params, matter=matter) for pk in people

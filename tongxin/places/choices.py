@@ -46,3 +46,16 @@ CODE_WIDTHS = {
     PlaceKind.HOUSEHOLD: 4,
 }
 ROOT_CODE_WIDTHS = {PlaceKind.PROVINCE: 2, PlaceKind.CITY: 4, PlaceKind.DISTRICT: 6}
+
+
+class Level(models.TextChoices):
+    """Who owns a matter: the levels it climbs (grid → compound → community → street → district)."""
+
+    GRID = "grid", pgettext_lazy("level", "Grid")
+    COMPOUND = "compound", pgettext_lazy("level", "Compound")
+    COMMUNITY = "community", pgettext_lazy("level", "Community")
+    STREET = "street", pgettext_lazy("level", "Street")
+    DISTRICT = "district", pgettext_lazy("level", "District")
+
+
+LEVEL_ORDER = [Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET, Level.DISTRICT]

@@ -118,11 +118,18 @@ def delete_rule(rule, *, by):
 # --- suggestions kept when a matter is raised --------------------------------------------------------
 
 
+def suggest_for_raised(event):
+    """Subscriber to "matters.raised": suggest categories for the new matter."""
+    if event.subject is not None:
+        record_suggestion(event.subject)
+
+
 def record_suggestion(matter):
     """Keep the top-3 categories and the routed handler for a newly raised matter.
 
-    Called inside the raise's transaction; a failure here is logged and rolled back to
-    a savepoint, never passed on: a suggestion must not stop anyone from raising."""
+    Called after the raise commits (``suggest_for_raised``, a kernel event subscriber);
+    a failure here is logged and rolled back, never passed on: a suggestion must not
+    stop anyone from raising."""
     started = time.perf_counter()
     try:
         with transaction.atomic():

@@ -149,8 +149,8 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(
             @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                       derandomize=True, phases=[Phase.explicit, Phase.generate],
                       suppress_health_check=list(HealthCheck))
-            def call(case, real=real):
-                if real and isinstance(case.body, dict):
+            def call(case):
+                if real and isinstance(case.body, dict):  # noqa: B023 - called at once
                     case.body.update({name: value for name, value in real_body_values.items()
                                       if name in case.body})
                 # Our own credentials, not generated ones (an X-Api-Key would be tried first).

@@ -17,6 +17,7 @@ from django.utils import timezone
 from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
 from tongxin.deadlines.models import CalendarDay, DistrictSettings
+from tongxin.deadlines.services import scan_deadlines
 from tongxin.demo.builder import (
     DISTRICT_CODE,
     GRID_HOUSEHOLDS,
@@ -31,7 +32,7 @@ from tongxin.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_URL
 from tongxin.demo.matters import MATTERS as DEMO_MATTERS
 from tongxin.matters.choices import Level, Status
 from tongxin.matters.models import Category, Matter, MatterEvent
-from tongxin.matters.services import allowed_actions, scan_deadlines
+from tongxin.matters.services import allowed_actions
 from tongxin.notices.choices import NoticeKind
 from tongxin.notices.models import Notice
 from tongxin.orgs.choices import PARTY_PARENT, OrgKind

@@ -5,7 +5,8 @@
     tongxin check-deadlines --enqueue      # queue one scan for `tongxin db_worker`
 
 A scan only acts on what became overdue since the last one, so running it often, or
-twice at once, notifies nobody twice (matters.services.scan_deadlines).
+twice at once, notifies nobody twice (deadlines.services.scan_deadlines). Each run also
+delivers kernel events that a request left undelivered (kernel.events.deliver_pending).
 """
 
 from django.utils import timezone
@@ -20,7 +21,5 @@ class Command(PeriodicCommand):
     noun = "deadline scan"
 
     def report(self, counts):
-        return (
-            "{:%Y-%m-%d %H:%M:%S} overdue {overdue}, escalated {escalated}, "
-            "departments late {departments_late}".format(timezone.localtime(), **counts)
-        )
+        figures = ", ".join(f"{key.replace('_', ' ')} {n}" for key, n in counts.items())
+        return f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {figures}"
