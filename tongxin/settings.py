@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tongxin.hotspots",
     "tongxin.privacy",
     "tongxin.backups",
+    "tongxin.portal",
     "tongxin.demo",
     "rest_framework",
     "rest_framework.authtoken",

@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tongxin.core import bench_views
+from tongxin.core import urls as core_urls
+from tongxin.portal import urls as portal_urls
 
 urlpatterns = [
-    path("", include("tongxin.core.urls")),
-    path("places/", include("tongxin.places.urls")),
+    # The portal's home page and audit log keep their names (core:home, core:audit)
+    # beside core's healthz, and its place pages theirs (places:list, places:detail).
+    path("", include((portal_urls.home_urlpatterns + core_urls.urlpatterns, "core"))),
+    path("places/", include((portal_urls.place_urlpatterns, "places"))),
     path("people/", include("tongxin.people.urls")),
     path("matters/", include("tongxin.matters.urls")),
     path("notices/", include("tongxin.notices.urls")),

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "tongxin.core"
     verbose_name = _("Core")
-
-    def ready(self):
-        from tongxin.core import audit
-
-        audit.connect()

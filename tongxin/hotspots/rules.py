@@ -10,6 +10,7 @@ Residents see neither.
 import rules
 
 from tongxin.matters.rules import HANDLER_ROLES
+from tongxin.people.rules import is_staff_member
 from tongxin.people.scope import scope_for
 
 
@@ -17,11 +18,6 @@ from tongxin.people.scope import scope_for
 def handles_matters(user):
     scope = scope_for(user)
     return scope.everything or bool(scope.roots_for_roles(HANDLER_ROLES))
-
-
-@rules.predicate
-def is_staff_member(user):
-    return scope_for(user).staff
 
 
 rules.add_perm("hotspots.view_hot_issues", handles_matters)

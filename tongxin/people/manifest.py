@@ -1,6 +1,16 @@
 """What the people app declares to the kernel (docs/architecture.md)."""
 
-from tongxin.kernel import scope
+from tongxin.kernel import registry, scope
+from tongxin.people import audit
 from tongxin.people.scope import compute_scope
 
 scope.set_provider(compute_scope)
+
+registry.register(
+    "people",
+    # Audit entries about a person (sign-ins, reads of their contact) are filed under
+    # their home (core.audit.home_code asks the registry).
+    subjects={"people.person": registry.Subject(place_code=audit.home_code)},
+)
+
+audit.connect()

@@ -2,7 +2,7 @@
 
 import rules
 
-from tongxin.people.scope import scope_for
+from tongxin.kernel.scope import scope_for
 
 
 @rules.predicate

@@ -1,0 +1,196 @@
+"""The home page, the place pages and the audit log: pages that read several domains."""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.core import audit
+from tongxin.kernel import registry
+from tongxin.kernel.paths import subtrees_q
+from tongxin.kernel.scope import scope_for
+from tongxin.matters.choices import ACTIVE_STATUSES, Status
+from tongxin.matters.models import Matter, Support
+from tongxin.matters.rules import HANDLER_ROLES
+from tongxin.orgs.models import Organisation
+from tongxin.people.models import Person, RoleAssignment
+from tongxin.people.rules import contact_for
+from tongxin.places.choices import PlaceKind
+from tongxin.places.models import Place
+from tongxin.portal.forms import AuditFilter
+from tongxin.portal.selectors import audit_entries
+
+# --- home ------------------------------------------------------------------------------
+
+
+@login_required
+def home(request):
+    """Show "my work" to staff and "my matters" to residents."""
+    user = request.user
+    scope = scope_for(user)
+    assignments = (
+        RoleAssignment.objects.filter(person=user)
+        .select_related("place", "organisation")
+        .order_by("place__code", "role")
+    )
+    context = {"scope": scope, "assignments": assignments}
+    if scope.staff:
+        counts = dict(
+            Place.objects.filter(scope.places_q())
+            .values_list("kind")
+            .annotate(n=Count("id"))
+            .values_list("kind", "n")
+        )
+        context["place_counts"] = [
+            (PlaceKind(kind).label, counts[kind]) for kind in PlaceKind.values if counts.get(kind)
+        ]
+        if request.user.has_perm("people.list_people"):
+            context["people_count"] = Person.objects.visible_to(user).count()
+        context["work"] = work_summary(user)
+        return render(request, "portal/home_staff.html", context)
+    household = user.household
+    if household is not None:
+        members = Person.objects.filter(household=household).order_by("-is_household_head", "pk")
+        context["household"] = household
+        context["address"] = household.full_name
+        context["members"] = [(member, contact_for(user, member)) for member in members]
+        context["board_code"] = (
+            household.ancestors().filter(kind=PlaceKind.COMPOUND).values_list("code", flat=True).first()
+        )
+    context["my_matters"] = my_matters(user, limit=5)
+    return render(request, "portal/home_resident.html", context)
+
+
+# TODO(issue 11): use tongxin.matters.selectors.my_matters(user, limit=None) once it exists.
+def my_matters(user, limit=None):
+    """Return the matters ``user`` raised or supports, newest first."""
+    matters = (
+        Matter.objects.filter(Q(reporter=user) | Q(pk__in=Support.objects.filter(person=user)
+                                                   .values("matter_id")))
+        .select_related("category").order_by("-created_at")
+    )
+    return matters[:limit]
+
+
+# TODO(issue 11): use tongxin.matters.selectors.work_summary(user) once it exists.
+def work_summary(user):
+    """Count what waits for the user: matters owned where they handle, new and overdue."""
+    scope = scope_for(user)
+    roots = scope.roots_for_roles(HANDLER_ROLES) if not scope.everything else ("",)
+    if not roots:
+        return None
+    owned = Matter.objects.filter(subtrees_q(roots, "owner_code"), status__in=ACTIVE_STATUSES)
+    return owned.aggregate(
+        open=Count("id"),
+        new=Count("id", filter=Q(status=Status.NEW)),
+        overdue=Count("id", filter=Q(due_at__lt=timezone.now())),
+    )
+
+
+# --- places ----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("places.browse_places", raise_exception=True)
+def place_list(request):
+    """List the places where the user's roles are held: the tops of their scope."""
+    scope = scope_for(request.user)
+    if scope.everything:
+        roots = Place.objects.filter(parent__isnull=True)
+    else:
+        roots = Place.objects.filter(code__in=scope.place_roots)
+    return render(request, "portal/place_list.html", {"roots": roots})
+
+
+@login_required
+def place_detail(request, code):
+    """Show a place in scope: where it sits, what is under it, who works and lives there."""
+    # Codes are digits; anything else (a NUL byte PostgreSQL refuses) is not looked up.
+    place = Place.objects.visible_to(request.user).filter(code=code).first() if (
+        code.isdecimal()) else None
+    if place is None:
+        raise Http404
+    descendants = dict(
+        place.descendants().values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+    )
+    children = Paginator(
+        place.children.annotate(n_children=Count("children")).order_by("code"), 100
+    ).get_page(request.GET.get("page"))
+    context = {
+        "place": place,
+        "ancestors": place.ancestors(),
+        "children": children,
+        "counts": [
+            (PlaceKind(kind).label, descendants[kind])
+            for kind in PlaceKind.values if descendants.get(kind)
+        ],
+        "organisations": Organisation.objects.filter(place=place).select_related("parent"),
+    }
+    if request.user.has_perm("people.list_people"):
+        context["staff"] = (
+            RoleAssignment.objects.filter(place=place)
+            .exclude(role="resident")
+            .select_related("person", "organisation")
+        )
+        if place.kind in (PlaceKind.BUILDING, PlaceKind.HOUSEHOLD):
+            residents = Person.objects.visible_to(request.user).filter(
+                household__code__startswith=place.code
+            ).select_related("household").order_by("household__code", "-is_household_head")
+            context["residents"] = [
+                (person, contact_for(request.user, person)) for person in residents
+            ]
+    return render(request, "portal/place_detail.html", context)
+
+
+# --- the audit log ---------------------------------------------------------------------
+
+AUDIT_KINDS = {
+    "sign_in": (audit.SIGN_IN, audit.SIGN_OUT),
+    "failed": (audit.SIGN_IN_FAILED,),
+    "export": (audit.EXPORT,),
+    "read": (audit.READ,),
+}
+AUDIT_LABELS = {
+    audit.SIGN_IN: _("Signed in"),
+    audit.SIGN_OUT: _("Signed out"),
+    audit.SIGN_IN_FAILED: _("Failed sign-in"),
+    audit.EXPORT: _("Export"),
+    audit.READ: _("Read personal details"),
+}
+# What was read or exported (the ``what`` of audit.record_read / record_export). An app
+# may also declare its own in its manifest (registry ``audited_reads``).
+AUDIT_WHAT = {
+    "contact": _("contact details"),
+    "reporter_contact": _("the reporter's contact details"),
+    "my_data": _("all of one's own data"),
+    "hot_issues": _("hot issues"),
+}
+AUDIT_PAGE_SIZE = 50
+
+
+@login_required
+@permission_required("core.view_audit", raise_exception=True)
+def audit_log(request):
+    """List sign-ins, exports and reads of personal details in the auditor's area."""
+    form = AuditFilter(request.GET)
+    entries = audit_entries(request.user).select_related("actor", "subject_type")
+    if form.is_valid():
+        if form.cleaned_data["kind"]:
+            entries = entries.filter(action__in=AUDIT_KINDS[form.cleaned_data["kind"]])
+        if form.cleaned_data["day"]:
+            start = timezone.make_aware(
+                datetime.combine(form.cleaned_data["day"], datetime.min.time()))
+            entries = entries.filter(at__gte=start, at__lt=start + timedelta(days=1))
+    page = Paginator(entries.order_by("-at", "-pk"), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    what = {**AUDIT_WHAT, **registry.audited_reads()}
+    rows = [{"entry": e, "label": AUDIT_LABELS.get(e.action, e.action),
+             "what": what.get(e.data.get("what"), e.data.get("what", "")),
+             "subject": f"{e.subject_type.model_class()._meta.verbose_name} #{e.subject_id}"}
+            for e in page]
+    return render(request, "portal/audit.html", {"form": form, "page": page, "rows": rows})
