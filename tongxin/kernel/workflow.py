@@ -124,20 +124,29 @@ class Workflow:
         they are saved with the state in one UPDATE. ``data`` goes to the recorder
         (the history entry and the published event). Return what the recorder wrote.
         """
-        with transaction.atomic(savepoint=False):
-            if not getattr(obj, _LOCKED, False):
+        if not getattr(obj, _LOCKED, False):
+            # Called without ``lock``: take the row lock here, in a savepoint, so that a
+            # refusal leaves the caller's transaction usable.
+            with transaction.atomic():
                 stored = type(obj)._default_manager.select_for_update().filter(
                     pk=obj.pk).values_list(self.state_field, flat=True).first()
                 if stored != getattr(obj, self.state_field):
                     raise TransitionError("stale", _("Someone changed this in the meantime; "
                                                      "please reload and try again."))
                 setattr(obj, _LOCKED, True)
-            t = self.table[action]
-            before = getattr(obj, self.state_field)
-            if guard and (action, getattr(by, "pk", None)) not in getattr(obj, _GUARDED, ()):
-                self.guard(obj, action, by)
-            elif before not in t.sources:
-                self.guard(obj, action, None)  # raises "not_now"
+                return self._apply_locked(obj, action, by=by, fields=fields, guard=guard,
+                                          data=data)
+        return self._apply_locked(obj, action, by=by, fields=fields, guard=guard, data=data)
+
+    def _apply_locked(self, obj, action, *, by, fields, guard, data):
+        t = self.table[action]
+        before = getattr(obj, self.state_field)
+        # Every refusal comes before the first write.
+        if guard and (action, getattr(by, "pk", None)) not in getattr(obj, _GUARDED, ()):
+            self.guard(obj, action, by)
+        elif before not in t.sources:
+            self.guard(obj, action, None)  # raises "not_now"
+        with transaction.atomic(savepoint=False):
             update = list(dict.fromkeys(fields))
             if t.target is not None:
                 setattr(obj, self.state_field, t.target)
