@@ -28,14 +28,22 @@ class Column:
 
 @dataclass(frozen=True)
 class PersonalData:
-    """One section of a person's data (a sheet in the Excel export, a key in JSON)."""
+    """One section of a person's data (a sheet in the Excel export, a key in JSON).
+
+    Export goes in ``order``; erasure in the reverse order, so that the person's own
+    row (the profile, order 0) is erased last, after the sections that find their rows
+    by the person's current account names. A section without ``export`` is erased but
+    not exported (e.g. a sign-in token, a secret rather than information about them).
+    """
 
     key: str
     title: str
-    columns: tuple  # of Column
-    export: object  # export(person) → list of dicts keyed by the columns' keys
+    columns: tuple = ()  # of Column
+    export: object = None  # export(person) → list of dicts keyed by the columns' keys
     erase: object = None  # erase(person, by=...) → None: anonymise within the transaction
     order: int = 100
+    record: bool = False  # export(person) → one dict (the profile), shown as label/value rows
+    covers: tuple = ()  # the "app_label.model.field" links to the person it accounts for
 
 
 @dataclass(frozen=True)
