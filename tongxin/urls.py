@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tongxin.core import bench_views
-
 urlpatterns = [
     path("", include("tongxin.core.urls")),
     path("places/", include("tongxin.places.urls")),
@@ -17,5 +15,3 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-# Only when TONGXIN_BENCH is set (bench/load.py): the load benchmark's floor view.
-urlpatterns += bench_views.urlpatterns()
