@@ -1,2 +1,3 @@
 """What the triage app declares to the kernel registry and which events it subscribes to
 (docs/architecture.md). The kernel imports this module once at start-up."""
+from tongxin.triage import demo_seed  # noqa: F401  (registers the demo rules and suggester)
