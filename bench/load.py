@@ -326,7 +326,7 @@ def main():
         stack.close_db()
 
         port = stack.free_port()
-        env = stack.app_env(tmp, pg.url, TONGXIN_BENCH="1")
+        env = stack.app_env(tmp, pg.url)
         server = stack.Gunicorn(env, port, workers=args.workers, worker_class=args.worker_class,
                                 threads=args.threads, log_dir=tmp).start()
         grid_cookie = sign_in(port, "grid", DEMO_PASSWORD)

@@ -120,14 +120,19 @@ class Postgres:
 
 
 def app_env(var_dir, database_url, **extra):
-    """Return the environment of the production settings: DEBUG off, plain http on loopback."""
+    """Return the environment of the production settings: DEBUG off, plain http on loopback.
+
+    The settings module is bench.settings: the production settings whose URLconf also
+    routes the floor view (bench/views.py), which the app's own URLconf never does.
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
     env.update(
         DATABASE_URL=database_url,
         TONGXIN_VAR_DIR=var_dir,  # secret key, uploads and collected static files land here
         TONGXIN_HTTPS="0",
         SECRET_KEY=SECRET_KEY,
-        DJANGO_SETTINGS_MODULE="tongxin.settings",
+        # The production settings plus the floor view's URL (bench/settings.py).
+        DJANGO_SETTINGS_MODULE="bench.settings",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tongxin.core import bench_views
 from tongxin.core import urls as core_urls
 from tongxin.portal import urls as portal_urls
 
@@ -21,5 +20,3 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-# Only when TONGXIN_BENCH is set (bench/load.py): the load benchmark's floor view.
-urlpatterns += bench_views.urlpatterns()

@@ -1,2 +1,3 @@
 """What the api app declares to the kernel registry and which events it subscribes to
 (docs/architecture.md). The kernel imports this module once at start-up."""
+from tongxin.api import personal_data  # noqa: F401  (registers the personal data sections)

@@ -3,17 +3,21 @@
 The layout (names, household counts, residents, phone and ID numbers) is planned
 first from seeded generators without touching the database, so it is the same on
 every run; it is then written in plan order through the services, so the codes
-that the services allocate are the same on every fresh database too. Only the
-3,000 flats and their residents go in bulk (``write_households``), with the same
-codes, checks and events as the services, because one by one they take ~20 s.
+that the services allocate are the same on every fresh database too. The 3,000
+flats and their residents go through the services' bulk variants
+(``write_households``), with the same codes, checks and events, because one by one
+they take ~20 s.
 
 A second run finds the district by its code and builds nothing; it only makes sure
 that every demo login exists, holds its role and has the demo password, and writes
 nothing when they do.
 
-The district's governance setup (category tree, settings, the 2026 holiday calendar)
-and its forty demo matters (demo/matters.py) are added the same way: each only if it
-is missing, so a district loaded before they existed gets them on the next run.
+Then each app adds what it seeds, as it declared in the kernel registry
+(``demo_seed``, in ``demo_order``): the category tree (matters), the deadline settings
+and the 2026 holiday calendar (deadlines), the forty demo matters (demo/matters.py).
+Each adds only what is missing, so a district loaded before a seed existed gets it on
+the next run. Extra seeds (``demo_extra``: training the triage suggester) run after
+the district is committed, from ``load_demo`` only (``run_seeds(extra=True)``).
 """
 
 import itertools
@@ -22,29 +26,28 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils.translation import gettext as _
 
-from tongxin.core.errors import ServiceError
-from tongxin.core.models import Event
-from tongxin.deadlines import services as deadlines
 from tongxin.demo import names
 from tongxin.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
-from tongxin.demo.matters import write_demo_matters
-from tongxin.matters.categories import seed_categories
+from tongxin.kernel import registry
 from tongxin.matters.models import Matter
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.orgs.services import create_organisation
 from tongxin.people.choices import Role
 from tongxin.people.models import Person, RoleAssignment
-from tongxin.people.services import assign_role, create_person, set_password
-from tongxin.people.validators import id_check_digit, normalise_id_number, normalise_phone
+from tongxin.people.services import (
+    assign_role,
+    create_person,
+    create_residents_in_bulk,
+    set_password,
+)
+from tongxin.people.validators import id_check_digit
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
-from tongxin.places.services import child_code, create_place
+from tongxin.places.services import create_place, create_places_in_bulk
 
 DISTRICT_CODE = "990101"  # fictional: no real division code starts with 99
 SEED = 2026
@@ -396,79 +399,37 @@ def plan_households(plan):
     return sum(compound.household_count for compound in plan.compounds())
 
 
-def _check_free(field, values, label):
-    """Refuse, as create_person would, numbers that someone already has."""
-    values = [value for value in values if value]
-    for start in range(0, len(values), 500):
-        taken = (
-            Person.objects.filter(**{field + "__in": values[start:start + 500]})
-            .values_list(field, flat=True).first()
-        )
-        if taken:
-            raise ServiceError(
-                field + "_taken", _("%(label)s %(value)s belongs to someone else.")
-                % {"label": label, "value": taken},
-            )
-
-
 @transaction.atomic
 def write_households(buildings):
     """Create the flats of new buildings, and the residents of those flats, in bulk.
 
-    This does what places.services.create_place and people.services.create_person
-    would do one by one (about 20 s for 3,000 flats and people on SQLite) in a few
-    statements: the same codes (places.services.child_code, numbered in plan order
-    as the service would number them), the same checks where they could fail here,
-    and the same events. ``buildings`` are dicts with the new building's ``place``
-    and ``plan``; each gets ``heads``: the head of each flat, or None.
+    Through the services' bulk variants (places.services.create_places_in_bulk,
+    people.services.create_residents_in_bulk): the same codes, checks and events as
+    create_place and create_person one by one, which take ~20 s for 3,000 flats and
+    people on SQLite. ``buildings`` are dicts with the new building's ``place`` and
+    ``plan``; each gets ``heads``: the head of each flat, or None.
     """
-    for built in buildings:
-        if Place.objects.filter(parent=built["place"]).exists():
-            raise ValueError("bulk households go only into new, empty buildings")
-    flats = []
-    for built in buildings:
-        building = built["place"]
-        for number, flat in enumerate(built["plan"].households, start=1):
-            if not flat.name.strip():
-                raise ServiceError("place_name_required", _("A place needs a name."))
-            flats.append(Place(
-                kind=PlaceKind.HOUSEHOLD, name=flat.name, parent=building,
-                code=child_code(building, PlaceKind.HOUSEHOLD, number), depth=building.depth + 1,
-            ))
-    Place.objects.bulk_create(flats, batch_size=500)
-    place_type = ContentType.objects.get_for_model(Place)
-    Event.objects.bulk_create([
-        Event(action="place.created", subject_type=place_type, subject_id=str(flat.pk),
-              place_code=flat.code, data={"name": flat.name, "kind": str(PlaceKind.HOUSEHOLD)})
-        for flat in flats
-    ], batch_size=500)
-
-    people, heads = [], []
-    households = iter(flats)
+    flats = iter(create_places_in_bulk(
+        [(built["place"], [flat.name for flat in built["plan"].households])
+         for built in buildings],
+        kind=PlaceKind.HOUSEHOLD,
+    ))
+    residents, heads = [], []  # heads: (building, the flat head's index in residents or None)
     for built in buildings:
         for flat in built["plan"].households:
-            household = next(households)
+            household = next(flats)
+            heads.append((built, len(residents) if flat.head else None))
             members = ([(flat.head, True)] if flat.head else []) + [(o, False) for o in flat.others]
-            for resident, is_head in members:
-                person = Person(
-                    full_name=resident.full_name,
-                    phone=normalise_phone(resident.phone) or None,
-                    id_number=normalise_id_number(resident.id_number) or None,
-                    household=household, is_household_head=is_head,
-                )
-                person.set_unusable_password()
-                people.append(person)
-            heads.append(people[-len(members)] if flat.head else None)
-        built["heads"], heads = heads, []
-    _check_free("phone", [p.phone for p in people], _("Phone"))
-    _check_free("id_number", [p.id_number for p in people], _("ID-card number"))
-    Person.objects.bulk_create(people, batch_size=500)
-    person_type = ContentType.objects.get_for_model(Person)
-    Event.objects.bulk_create([
-        Event(action="person.created", subject_type=person_type, subject_id=str(person.pk),
-              place_code=person.household.code)
-        for person in people
-    ], batch_size=500)
+            residents += [
+                {"full_name": r.full_name, "phone": r.phone, "id_number": r.id_number,
+                 "household": household, "is_household_head": is_head}
+                for r, is_head in members
+            ]
+    people = create_residents_in_bulk(residents)
+    for built in buildings:
+        built["heads"] = []
+    for built, index in heads:
+        built["heads"].append(None if index is None else people[index])
 
 
 class _Writer:
@@ -637,20 +598,18 @@ class _Writer:
             assign_role(head, role=Role.BUILDING_HEAD, place=place)
 
 
-# --- Governance: categories, deadlines, matters ----------------------------------------
-
-DEMO_HOLIDAY_YEAR = 2026
+# --- What the apps add: categories, deadlines, matters ---------------------------------
 
 
-def _ensure_governance(district, anchors):
-    """Add the category tree, settings, holidays and demo matters the district lacks."""
-    changed = seed_categories(district)
-    _settings, created = deadlines.ensure_settings(district, auto_escalate=False)
-    changed += created
-    calendar = deadlines.read_calendar(deadlines.bundled_calendar(DEMO_HOLIDAY_YEAR))
-    counts = deadlines.load_calendar(district, calendar)
-    changed += counts["created"] + counts["updated"]
-    return changed + write_demo_matters(district, anchors)
+def run_seeds(district, *, extra=False, stdout=None):
+    """Run the apps' demo seeds (kernel registry) in their order; return (changed, lines)."""
+    changed, lines = 0, []
+    for _app, seed in registry.demo_seeds(extra=extra):
+        summary = seed(district, stdout=stdout) or {}
+        changed += summary.get("changed", 0)
+        if summary.get("line"):
+            lines.append(summary["line"])
+    return changed, lines
 
 
 # --- The entry point -----------------------------------------------------------------
@@ -696,7 +655,8 @@ def district_counts(district):
 
 def build_demo_district(stdout=None):
     """Build the demo district unless it exists; make sure every demo login works and
-    the district has its categories, deadline settings, holidays and demo matters.
+    the district has what each app seeds (categories, deadline settings, holidays, demo
+    matters), but the extra seeds, which ``load_demo`` runs afterwards.
 
     Everything happens in one transaction: a failed build leaves nothing behind,
     and a second run creates no row at all when the logins are intact.
@@ -711,6 +671,6 @@ def build_demo_district(stdout=None):
         else:
             anchors = _anchors(plan, district)
         changed = _ensure_logins(anchors)
-        setup_changed = _ensure_governance(district, anchors)
+        setup_changed, _lines = run_seeds(district, stdout=stdout)
     return DemoSummary(built, changed, time.monotonic() - started, district_counts(district),
                        setup_changed)

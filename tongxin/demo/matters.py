@@ -15,6 +15,7 @@ the emergency in the demo grid worker's grid within the hour, so the deadline sc
 
 from dataclasses import dataclass
 
+from tongxin.demo import names
 from tongxin.matters import services
 from tongxin.matters.categories import NEIGHBOURHOOD
 from tongxin.matters.choices import Channel, Level
@@ -388,9 +389,9 @@ MATTERS = (
 class _Cast:
     """Find the people and places the demo matters need, by the demo district's layout."""
 
-    def __init__(self, district, anchors):
+    def __init__(self, district, community):
         self.district = district
-        self.community = anchors["community"]
+        self.community = community
         self.compounds = list(Place.objects.filter(parent=self.community).order_by("code"))
         self.categories = {}
         for category in Category.objects.filter(district=district).select_related(
@@ -501,15 +502,21 @@ def _step(cast, matter, step, made):
     raise ValueError(f"unknown demo step {action}")
 
 
-def write_demo_matters(district, anchors):
-    """Raise and work the demo matters unless the district has matters; return how many."""
+def write_demo_matters(district, *, stdout=None):
+    """Raise and work the demo matters unless the district has matters; return how many.
+
+    The demo app's seed (manifest.py), after the categories (matters) and the deadline
+    settings and holidays (deadlines).
+    """
     if Matter.objects.filter(district=district).exists():
-        return 0
-    cast = _Cast(district, anchors)
+        return {"changed": 0}
+    (street_name, communities), *_others = names.STREETS
+    street = Place.objects.get(parent=district, name=street_name)
+    cast = _Cast(district, Place.objects.get(parent=street, name=communities[0][0]))
     made = {}
     for spec in MATTERS:
         matter = _raise(cast, spec)
         for step in spec.steps:
             matter = _step(cast, matter, step, made)
         made[spec.key] = matter
-    return len(made)
+    return {"changed": len(made)}

@@ -28,14 +28,22 @@ class Column:
 
 @dataclass(frozen=True)
 class PersonalData:
-    """One section of a person's data (a sheet in the Excel export, a key in JSON)."""
+    """One section of a person's data (a sheet in the Excel export, a key in JSON).
+
+    Export goes in ``order``; erasure in the reverse order, so that the person's own
+    row (the profile, order 0) is erased last, after the sections that find their rows
+    by the person's current account names. A section without ``export`` is erased but
+    not exported (e.g. a sign-in token, a secret rather than information about them).
+    """
 
     key: str
     title: str
-    columns: tuple  # of Column
-    export: object  # export(person) → list of dicts keyed by the columns' keys
+    columns: tuple = ()  # of Column
+    export: object = None  # export(person) → list of dicts keyed by the columns' keys
     erase: object = None  # erase(person, by=...) → None: anonymise within the transaction
     order: int = 100
+    record: bool = False  # export(person) → one dict (the profile), shown as label/value rows
+    covers: tuple = ()  # the "app_label.model.field" links to the person it accounts for
 
 
 @dataclass(frozen=True)
@@ -75,8 +83,13 @@ class Manifest:
     webhook_events: list = field(default_factory=list)
     rates: list = field(default_factory=list)
     counters: list = field(default_factory=list)
-    demo_seed: object = None  # demo_seed(district, *, stdout) → summary dict
+    # demo_seed(district, *, stdout) → {"changed": rows added or changed, "line": optional
+    # summary}; it adds only what is missing, so a second run changes nothing.
+    demo_seed: object = None
     demo_order: int = 100
+    # An extra seed runs after the district is committed, in `load_demo` only (tests that
+    # build the district skip it): long work such as training a model.
+    demo_extra: bool = False
     audited_reads: dict = field(default_factory=dict)
     subjects: dict = field(default_factory=dict)  # "app_label.model" → Subject
     # What happens when a deadline on one of the app's records passes:
@@ -141,8 +154,10 @@ def audited_reads():
     return {what: label for m in manifests() for what, label in m.audited_reads.items()}
 
 
-def demo_seeds():
-    seeds = [(m.demo_order, m.app_label, m.demo_seed) for m in manifests() if m.demo_seed]
+def demo_seeds(extra=None):
+    """Return [(app_label, seed)] in demo_order; only the extra ones, or none of them."""
+    seeds = [(m.demo_order, m.app_label, m.demo_seed) for m in manifests()
+             if m.demo_seed and extra in (None, m.demo_extra)]
     return [(label, seed) for _order, label, seed in sorted(seeds, key=lambda s: s[:2])]
 
 

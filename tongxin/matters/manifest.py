@@ -1,5 +1,6 @@
 """What the matters app declares to the kernel registry and which events it subscribes to
 (docs/architecture.md). The kernel imports this module once at start-up."""
+<<<<<<< HEAD
 
 from tongxin.kernel import events, registry
 from tongxin.matters import services
@@ -17,4 +18,9 @@ registry.register(
         "matters.whistle": services.whistle_deadline_passed,
     },
     deadline_counts=["overdue", "escalated", "departments_late"],
+=======
+from tongxin.matters import (
+    demo_seed,  # noqa: F401  (registers the demo categories)
+    personal_data,  # noqa: F401  (registers the personal data sections)
+>>>>>>> privacy
 )

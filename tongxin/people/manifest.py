@@ -5,6 +5,7 @@ from tongxin.people import audit
 from tongxin.people.scope import compute_scope
 
 scope.set_provider(compute_scope)
+<<<<<<< HEAD
 
 registry.register(
     "people",
@@ -14,3 +15,6 @@ registry.register(
 )
 
 audit.connect()
+=======
+from tongxin.people import personal_data  # noqa: E402, F401  (registers its personal data)
+>>>>>>> privacy

@@ -1,10 +1,11 @@
 """Every write to people and their roles."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tongxin.core.errors import ServiceError
-from tongxin.core.models import record_event
+from tongxin.core.models import Event, record_event
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.roles import ROLE_SPECS
 from tongxin.people.scope import forget_scope
@@ -125,3 +126,57 @@ def set_password(person, password, *, by=None):
     person.set_password(password)
     person.save(update_fields=["password"])
     record_event("person.password_set", person, actor=by, place=person.household)
+
+
+def _check_free(field, values, label):
+    """Refuse, as create_person does one by one, numbers someone already has."""
+    values = [value for value in values if value]
+    seen = set()
+    duplicate = next((value for value in values if value in seen or seen.add(value)), None)
+    for start in range(0, len(values), 500):
+        taken = duplicate or (
+            Person.objects.filter(**{field + "__in": values[start:start + 500]})
+            .values_list(field, flat=True).first()
+        )
+        if taken:
+            raise ServiceError(
+                f"{field}_taken", _("%(label)s %(value)s belongs to someone else.")
+                % {"label": label, "value": taken},
+            )
+
+
+@transaction.atomic
+def create_residents_in_bulk(residents, *, by=None):
+    """Create many residents who cannot sign in yet, in a few statements; return them in order.
+
+    ``residents`` are dicts of ``create_person``'s arguments (full_name, phone, id_number,
+    household, is_household_head). Each gets the checks and the event ``create_person``
+    would give it; one by one the demo's 3,000 residents take ~10 s on SQLite.
+    """
+    people = []
+    for resident in residents:
+        full_name = (resident["full_name"] or "").strip()
+        if not full_name:
+            raise ServiceError("name_required", _("A person needs a name."))
+        household = resident.get("household")
+        if household is not None and household.kind != PlaceKind.HOUSEHOLD:
+            raise ServiceError("not_a_household", _("People live in households."))
+        person = Person(
+            full_name=full_name,
+            phone=normalise_phone(resident.get("phone", "")) or None,
+            id_number=normalise_id_number(resident.get("id_number", "")) or None,
+            household=household, is_household_head=resident.get("is_household_head", False),
+        )
+        person.set_unusable_password()
+        people.append(person)
+    _check_free("phone", [p.phone for p in people], _("Phone"))
+    _check_free("id_number", [p.id_number for p in people], _("ID-card number"))
+    Person.objects.bulk_create(people, batch_size=500)
+    person_type = ContentType.objects.get_for_model(Person)
+    actor = by if getattr(by, "is_authenticated", False) else None
+    Event.objects.bulk_create([
+        Event(action="person.created", subject_type=person_type, subject_id=str(person.pk),
+              actor=actor, place_code=person.household.code if person.household else "")
+        for person in people
+    ], batch_size=500)
+    return people

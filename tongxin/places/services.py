@@ -1,11 +1,12 @@
 """Every write to the place tree."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from tongxin.core.errors import ServiceError
-from tongxin.core.models import record_event
+from tongxin.core.models import Event, record_event
 from tongxin.places.choices import ALLOWED_PARENTS, CODE_WIDTHS, ROOT_CODE_WIDTHS, PlaceKind
 from tongxin.places.models import Place
 
@@ -110,3 +111,44 @@ def rename_place(place, *, name, by=None):
     place.save(update_fields=["name"])
     record_event("place.renamed", place, actor=by, place=place, old=old, new=name)
     return place
+
+
+@transaction.atomic
+def create_places_in_bulk(children, *, kind, by=None):
+    """Create the children of new, empty parents in a few statements; return them in order.
+
+    ``children`` is ``[(parent, [name, ...]), ...]``. Each parent's children are numbered
+    from 1 in the order given, so they get the codes, checks and events that
+    ``create_place`` would give them one by one; that takes ~20 s for the demo's 3,000
+    flats on SQLite, this well under one. Only for empty parents: numbering after
+    existing children is ``create_place``'s job.
+    """
+    places = []
+    for parent, names in children:
+        _check_parent(kind, parent)
+        if Place.objects.filter(parent=parent).exists():
+            raise ValueError("places in bulk go only under new, empty parents")
+        names = [(name or "").strip() for name in names]
+        if not all(names):
+            raise ServiceError("place_name_required", _("A place needs a name."))
+        duplicate = next((name for name in names if names.count(name) > 1), None)
+        if duplicate:
+            raise ServiceError(
+                "place_name_taken",
+                _("%(parent)s already has a place named %(name)s.")
+                % {"parent": parent.name, "name": duplicate},
+            )
+        places += [
+            Place(kind=kind, name=name, parent=parent, code=child_code(parent, kind, number),
+                  depth=parent.depth + 1)
+            for number, name in enumerate(names, start=1)
+        ]
+    Place.objects.bulk_create(places, batch_size=500)
+    place_type = ContentType.objects.get_for_model(Place)
+    actor = by if getattr(by, "is_authenticated", False) else None
+    Event.objects.bulk_create([
+        Event(action="place.created", subject_type=place_type, subject_id=str(place.pk),
+              actor=actor, place_code=place.code, data={"name": place.name, "kind": str(kind)})
+        for place in places
+    ], batch_size=500)
+    return places

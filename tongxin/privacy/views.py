@@ -28,7 +28,7 @@ def confirm_words():
 @require_GET
 def home(request):
     data = services.personal_data(request.user)
-    counts = [(str(title), len(data[key])) for key, title, _columns in services.SECTIONS]
+    counts = [(str(s.title), len(data[s.key])) for s in services.sections() if not s.record]
     return render(request, "privacy/home.html", {"data": data, "counts": counts})
 
 

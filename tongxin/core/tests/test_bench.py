@@ -1,15 +1,16 @@
 """The logic of the load benchmark and crash test (bench/): percentiles, the crash tally,
-and the floor view that exists only when TONGXIN_BENCH is set."""
+and the floor view that only the benchmark's settings route (bench/settings.py)."""
 
 import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import RequestFactory
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_resolver, resolve
 
-from tongxin.core import bench_views
+from bench import views as bench_views
 from tongxin.core.models import Event
 
 BENCH = Path(__file__).resolve().parents[3] / "bench"
@@ -111,22 +112,37 @@ def test_tally_of_a_clean_run_has_nothing_lost_or_duplicated():
 # --- the floor view ----------------------------------------------------------------------------
 
 
-def test_the_floor_url_does_not_exist_without_the_environment_variable(monkeypatch, client, db):
-    monkeypatch.delenv(bench_views.ENV_VAR, raising=False)
-    assert bench_views.urlpatterns() == []
+def _callbacks(patterns):
+    """Yield the view of every route in ``patterns``, included URLconfs too."""
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            yield from _callbacks(pattern.url_patterns)
+        else:
+            yield pattern.callback
+
+
+def test_the_app_urlconf_has_no_route_to_the_floor_whatever_the_environment(
+        monkeypatch, client, db):
+    monkeypatch.setenv("TONGXIN_BENCH", "1")  # what once routed it
+    assert settings.ROOT_URLCONF == "tongxin.urls"
+    assert bench_views.floor not in set(_callbacks(get_resolver("tongxin.urls").url_patterns))
+    assert not any(view.__module__.startswith("bench")
+                   for view in _callbacks(get_resolver("tongxin.urls").url_patterns))
     with pytest.raises(Resolver404):
         resolve("/bench/floor/")
     assert client.post("/bench/floor/").status_code == 404
     assert not Event.objects.filter(action="bench.floor").exists()
 
 
-@pytest.mark.parametrize("value, routed", [("1", True), ("on", True), ("0", False), ("", False)])
-def test_the_floor_url_is_routed_only_when_the_variable_is_on(monkeypatch, value, routed):
-    monkeypatch.setenv(bench_views.ENV_VAR, value)
-    patterns = bench_views.urlpatterns()
-    assert bool(patterns) is routed
-    if routed:
-        assert patterns[0].resolve("bench/floor/").func is bench_views.floor
+def test_the_bench_settings_route_the_floor_beside_every_app_url():
+    bench_settings = importlib.import_module("bench.settings")
+    assert bench_settings.ROOT_URLCONF == "bench.urls"
+    production = importlib.import_module("tongxin.settings")
+    assert bench_settings.MIDDLEWARE == production.MIDDLEWARE  # CSRF and all, as shipped
+    assert bench_settings.DEBUG == production.DEBUG
+    assert resolve("/bench/floor/", urlconf="bench.urls").func is bench_views.floor
+    app = {p.pattern.describe() for p in get_resolver("tongxin.urls").url_patterns}
+    assert app <= {p.pattern.describe() for p in get_resolver("bench.urls").url_patterns}
 
 
 def test_the_floor_view_inserts_one_row_on_post_only(db):

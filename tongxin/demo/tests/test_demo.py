@@ -30,6 +30,7 @@ from tongxin.demo.builder import (
 )
 from tongxin.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_URL
 from tongxin.demo.matters import MATTERS as DEMO_MATTERS
+from tongxin.kernel import registry
 from tongxin.matters.choices import Level, Status
 from tongxin.matters.models import Category, Matter, MatterEvent
 from tongxin.matters.services import allowed_actions
@@ -468,3 +469,10 @@ def test_every_department_has_someone_to_answer_a_whistle(demo):
     for department in Organisation.objects.filter(kind=OrgKind.DEPARTMENT):
         assert RoleAssignment.objects.filter(role=Role.DEPARTMENT_STAFF,
                                              organisation=department).count() == 1
+
+
+def test_the_apps_seed_the_district_in_the_order_it_needs():
+    # Categories before the matters filed under them; triage trains on those matters.
+    assert [app for app, _seed in registry.demo_seeds()] == [
+        "matters", "deadlines", "demo", "triage"]
+    assert [app for app, _seed in registry.demo_seeds(extra=True)] == ["triage"]

@@ -10,7 +10,7 @@ from tongxin.core.models import Event
 from tongxin.matters.choices import Satisfaction, Status
 from tongxin.matters.models import Inspection, Matter, MatterEvent, Rating, Resolution, Support
 from tongxin.notices.models import Notice
-from tongxin.people.models import Person, RoleAssignment
+from tongxin.people.models import Person, RoleAssignment, SignInLock
 from tongxin.privacy import services
 from tongxin.privacy.views import CONFIRM_WORD
 
@@ -80,7 +80,7 @@ def test_xlsx_export_opens_with_a_sheet_per_section(client, world, history):
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 1 + len(services.SECTIONS)
+    assert len(book.sheetnames) == len(services.sections())  # the profile, then the others
     assert book.sheetnames[:3] == ["基本信息", "角色", "诉求"]
     cells = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row]
     assert world.resident.phone in cells
@@ -162,3 +162,12 @@ def test_wrong_confirmation_word_changes_nothing(client, world, history):
     assert counts() == before
     assert not Event.objects.filter(action="person.anonymised").exists()
     assert client.get(reverse("privacy:home")).status_code == 200
+
+
+def test_sign_in_locks_are_exported_then_erased_before_the_account_names_go(client, world):
+    SignInLock.objects.create(username=world.resident.username, failures=3)
+    SignInLock.objects.create(username=world.resident.phone, failures=1)
+    data = services.personal_data(world.resident)
+    assert {lock["failures"] for lock in data["sign_in_locks"]} == {3, 1}
+    services.anonymise(world.resident, by=world.resident)
+    assert not SignInLock.objects.exists()

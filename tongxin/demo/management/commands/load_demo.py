@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from tongxin.demo.builder import DISTRICT_CODE, build_demo_district
+from tongxin.demo.builder import DISTRICT_CODE, build_demo_district, run_seeds
+from tongxin.places.models import Place
 
 
 class Command(BaseCommand):
@@ -14,11 +15,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, progress=False, **options):
-        summary = build_demo_district(stdout=self.stdout if progress else None)
+        stdout = self.stdout if progress else None
+        summary = build_demo_district(stdout=stdout)
         self.stdout.write(self.style.SUCCESS(summary.line()))
-        # Routing rules and a trained category suggester, so the demo shows suggestions.
-        from tongxin.places.models import Place
-        from tongxin.triage.demo import ensure_demo_triage
-
+        # The extra seeds, once the district is committed: routing rules and a trained
+        # category suggester (triage), so the demo shows suggestions.
         district = Place.objects.get(code=DISTRICT_CODE)
-        self.stdout.write(self.style.SUCCESS(ensure_demo_triage(district)))
+        _changed, lines = run_seeds(district, extra=True, stdout=stdout)
+        for line in lines:
+            self.stdout.write(self.style.SUCCESS(line))
