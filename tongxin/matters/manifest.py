@@ -1,9 +1,12 @@
 """What the matters app declares to the kernel registry and which events it subscribes to
 (docs/architecture.md). The kernel imports this module once at start-up."""
-<<<<<<< HEAD
 
 from tongxin.kernel import events, registry
-from tongxin.matters import services
+from tongxin.matters import (
+    demo_seed,  # noqa: F401  (registers the demo categories)
+    personal_data,  # noqa: F401  (registers the personal data sections)
+    services,
+)
 from tongxin.matters.events import send_notices
 
 # Who hears of each step of the loop (after commit).
@@ -18,9 +21,4 @@ registry.register(
         "matters.whistle": services.whistle_deadline_passed,
     },
     deadline_counts=["overdue", "escalated", "departments_late"],
-=======
-from tongxin.matters import (
-    demo_seed,  # noqa: F401  (registers the demo categories)
-    personal_data,  # noqa: F401  (registers the personal data sections)
->>>>>>> privacy
 )

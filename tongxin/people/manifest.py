@@ -2,10 +2,10 @@
 
 from tongxin.kernel import registry, scope
 from tongxin.people import audit
+from tongxin.people import personal_data  # noqa: F401  (registers its personal data)
 from tongxin.people.scope import compute_scope
 
 scope.set_provider(compute_scope)
-<<<<<<< HEAD
 
 registry.register(
     "people",
@@ -15,6 +15,3 @@ registry.register(
 )
 
 audit.connect()
-=======
-from tongxin.people import personal_data  # noqa: E402, F401  (registers its personal data)
->>>>>>> privacy
