@@ -567,7 +567,8 @@ class WhistleReportIn(WhistleAction):
         whistle = self.get_whistle(pk)
         serializer = s.NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.report_in(whistle, by=request.user, note=serializer.validated_data["note"])
+        actions.WHISTLE_ACTIONS["report_in"].perform(whistle, request.user,
+                                                     serializer.validated_data)
         return self.respond(whistle)
 
 
@@ -578,8 +579,8 @@ class WhistleAnswer(WhistleAction):
         whistle = self.get_whistle(pk)
         serializer = s.AnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.answer_whistle(whistle, by=request.user,
-                                answer=serializer.validated_data["answer"])
+        actions.WHISTLE_ACTIONS["answer"].perform(whistle, request.user,
+                                                  serializer.validated_data)
         return self.respond(whistle)
 
 

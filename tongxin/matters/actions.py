@@ -93,6 +93,15 @@ ACTIONS = {
                                        comment=d.get("comment", ""))),
     "reopen": Action(lambda m, by, d: services.reopen(m, by=by, reason=d["reason"])),
 }
+# A whistled department's actions (吹哨报到), on the whistle rather than the matter.
+WHISTLE_ACTIONS = {
+    "report_in": Action(
+        lambda w, by, d: services.report_in(w, by=by, note=d.get("note", "")),
+        forms.ReportInForm, _("Reported in.")),
+    "answer": Action(
+        lambda w, by, d: services.answer_whistle(w, by=by, answer=d["answer"]),
+        forms.AnswerForm, _("The answer is sent.")),
+}
 # The actions whose forms the matter page shows, in the page's order.
 PAGE_ACTIONS = tuple(name for name, action in ACTIONS.items() if action.form is not None)
 # What the single "rate" and "inspect" stand for in the list of allowed actions.

@@ -13,7 +13,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongxin.core import audit
@@ -22,7 +21,7 @@ from tongxin.core.masking import mask_phone
 from tongxin.core.ratelimit import limited
 from tongxin.matters import forms_staff as forms
 from tongxin.matters import rules, selectors, services
-from tongxin.matters.actions import ACTIONS, PAGE_ACTIONS
+from tongxin.matters.actions import ACTIONS, PAGE_ACTIONS, WHISTLE_ACTIONS
 from tongxin.matters.choices import WhistleStatus
 from tongxin.matters.models import Matter, Photo, Whistle
 from tongxin.matters.presenters import present_events
@@ -222,14 +221,8 @@ def photo(request, pk):
 # --- departments report in and answer (吹哨报到) ----------------------------------------------
 
 
-WHISTLE_ACTIONS = {
-    "report_in": (forms.ReportInForm, "report",
-                  lambda w, by, d: services.report_in(w, by=by, note=d["note"]),
-                  gettext_lazy("Reported in.")),
-    "answer": (forms.AnswerForm, "answer",
-               lambda w, by, d: services.answer_whistle(w, by=by, answer=d["answer"]),
-               gettext_lazy("The answer is sent.")),
-}
+# The part of each whistle form's field ids (id_w<pk>_<part>_<field>).
+WHISTLE_FORM_IDS = {"report_in": "report", "answer": "answer"}
 
 
 @login_required
@@ -241,18 +234,18 @@ def whistle_act(request, pk, action):
     item = Whistle.objects.filter(pk=pk, department_id__in=rules.department_ids(request.user)).first()
     if item is None:
         raise Http404
-    form_class, id_part, perform, done = WHISTLE_ACTIONS[action]
-    form = form_class(request.POST, auto_id=f"id_w{pk}_{id_part}_%s")
+    dispatch = WHISTLE_ACTIONS[action]
+    form = dispatch.form(request.POST, auto_id=f"id_w{pk}_{WHISTLE_FORM_IDS[action]}_%s")
     if form.is_valid():
         try:
-            perform(item, request.user, form.cleaned_data)
+            dispatch.perform(item, request.user, form.cleaned_data)
         except PermissionDenied as error:
             messages.error(request, _service_error_text(error))
             return _render_inbox(request, status=403)
         except ServiceError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, done)
+            messages.success(request, dispatch.done)
             if request.POST.get("back") == "detail":
                 return redirect("matters:detail", pk=item.matter_id)
             return redirect("matters:inbox")
