@@ -1,12 +1,9 @@
 """What the API reads and writes. Output serializers only present; input serializers only
 parse. Whether something is allowed, and every change, is up to the services."""
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tongxin.core.masking import mask_phone
-from tongxin.matters import rules as matter_rules
 from tongxin.matters.choices import (
     Channel,
     Kind,
@@ -494,28 +491,3 @@ class WhistleFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=WhistleStatus.choices, required=False)
     mine = serializers.BooleanField(required=False,
                                     help_text="Only whistles to the caller's departments.")
-
-
-def reporter_view(matter, user, staff):
-    """Return what the caller sees of the reporter (as the matter page shows it).
-
-    Staff see the reporter, the phone masked unless their role needs it; the reporter
-    sees themselves; other residents see nobody.
-    """
-    if matter.reporter_id and matter.reporter_id == user.pk:
-        return {"name": matter.reporter.full_name, "phone": matter.reporter.phone or "",
-                "masked": False, "is_self": True, "walk_in": False}
-    if not staff:
-        return None
-    if matter.reporter is not None:
-        contact = contact_for(user, matter.reporter)
-        return {"name": matter.reporter.full_name, "phone": contact["phone"],
-                "masked": contact["masked"], "is_self": False, "walk_in": False}
-    if matter.contact_name or matter.contact_phone:
-        handler = matter_rules.is_handler(user, matter)
-        return {"name": matter.contact_name or str(_("Walk-in")),
-                "phone": matter.contact_phone if handler else mask_phone(matter.contact_phone),
-                "masked": not handler, "is_self": False, "walk_in": True}
-    return {"name": str(_("Anonymous")), "phone": "", "masked": False, "is_self": False,
-            "walk_in": False}
-

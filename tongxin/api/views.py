@@ -33,20 +33,19 @@ from tongxin.api.permissions import (
 )
 from tongxin.api.throttling import SupportThrottle, WriteThrottle
 from tongxin.core.ratelimit import Limited, check, client_ip, hit
-from tongxin.matters import services
-from tongxin.matters.choices import Level, Visibility
-from tongxin.matters.models import Category, Matter, Photo, Resolution, Support, Whistle
+from tongxin.matters import actions, rules, selectors, services
+from tongxin.matters.choices import Visibility
+from tongxin.matters.models import Category, Matter, Photo, Whistle
 from tongxin.matters.presenters import present_events
+from tongxin.matters.selectors import MatterFilters
 from tongxin.matters.transitions import TRANSITIONS
-from tongxin.matters.views_staff import sees_internal
 from tongxin.notices import services as notice_services
 from tongxin.notices.models import Notice
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
-from tongxin.people.choices import Role
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.scope import scope_for
-from tongxin.places.models import Place, subtree_q, subtrees_q
+from tongxin.places.models import Place, subtree_q
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
@@ -86,16 +85,8 @@ def visible_people(request):
 
 
 def visible_categories(request):
-    categories = Category.objects.filter(is_active=True)
     key = api_key(request)
-    if key is not None:
-        return categories.filter(district=key.district)
-    scope = scope_for(request.user)
-    if scope.everything:
-        return categories
-    # The districts above or within the caller's places (a resident: their own district).
-    return categories.filter(Q(district__code__in=scope.place_ancestors)
-                             | subtrees_q(scope.place_roots, "district__code"))
+    return selectors.categories_for(key.district if key is not None else request.user)
 
 
 def visible_notices(request):
@@ -110,9 +101,7 @@ def visible_whistles(request):
     return Whistle.objects.filter(matter__in=visible_matters(request).values("pk"))
 
 
-def department_ids(user):
-    scope = scope_for(user)
-    return scope.organisation_ids if Role.DEPARTMENT_STAFF in scope.roles else frozenset()
+department_ids = rules.department_ids
 
 
 # --- sign-in and who am I -------------------------------------------------------------------
@@ -267,27 +256,15 @@ class CategoryList(generics.ListAPIView):
 # --- matters ---------------------------------------------------------------------------------
 
 
-def offered(action, matter):
-    """Leave out what the service would refuse anyway at the matter's level (as the page)."""
-    at_top = matter.owner_level == Level.DISTRICT
-    return not ((action == "escalate" and at_top) or (action == "whistle" and not at_top))
-
-
-ALIASES = {"rate_ok": "rate", "inspect_pass": "inspect"}
-
-
 def matter_detail(request, matter):
     """Return the detail body of ``matter`` as ``request.user`` may see it."""
     user = request.user
-    matter = (Matter.objects.filter(pk=matter.pk)
-              .select_related("category", "owner_place", "place", "reporter", "district")
-              .get())
-    whistles = list(matter.whistles.select_related("department").order_by("created_at", "pk"))
-    staff = sees_internal(user, matter, whistles)
-    events = matter.events.select_related("actor")
-    if not staff:
-        events = events.filter(visibility=Visibility.PUBLIC)
-    timeline = present_events(events)
+    # Fresh, with what the body shows; already authorised (an action may have moved it
+    # out of the caller's sight, e.g. a merge).
+    matter = Matter.objects.select_related(*selectors.DETAIL_RELATED).get(pk=matter.pk)
+    whistles = selectors.whistles_of(matter)
+    staff = rules.sees_internal(user, matter, whistles)
+    timeline = present_events(selectors.timeline_events(matter, internal=staff))
     for item in timeline:
         actor = item.event.actor
         item.api_actor = actor.full_name if staff and actor is not None else None
@@ -296,15 +273,14 @@ def matter_detail(request, matter):
         .order_by("pk"))
     for photo in photos:
         photo.api_url = reverse("api:photo", args=[photo.pk])
-    allowed = [a for a in services.allowed_actions(matter, user) if offered(a, matter)]
-    allowed += [ALIASES[a] for a in allowed if a in ALIASES]
+    allowed = selectors.offered_actions(matter, user)
+    allowed += [actions.ALIASES[a] for a in allowed if a in actions.ALIASES]
     matter.api_staff_view = staff
-    matter.api_reporter = s.reporter_view(matter, user, staff)
+    matter.api_reporter = selectors.reporter_block(matter, user, staff=staff)
     matter.api_allowed_actions = sorted(allowed)
     matter.api_photos = photos
     matter.api_whistles = whistles
-    matter.api_resolutions = list(
-        Resolution.objects.filter(matter=matter).prefetch_related("inspections").order_by("round"))
+    matter.api_resolutions = selectors.resolutions_of(matter)
     matter.api_timeline = timeline
     return s.MatterDetailSerializer(matter, context={"request": request}).data
 
@@ -371,28 +347,8 @@ class MatterListCreate(generics.ListAPIView):
 
     def get_queryset(self):
         data = filters(s.MatterFilterSerializer, self.request)
-        matters = visible_matters(self.request).select_related("category", "owner_place", "place")
-        if data.get("q"):
-            matters = matters.filter(title__icontains=data["q"].strip())
-        if data.get("status"):
-            matters = matters.filter(status=data["status"])
-        if data.get("kind"):
-            matters = matters.filter(kind=data["kind"])
-        if data.get("owner_level"):
-            matters = matters.filter(owner_level=data["owner_level"])
-        if data.get("category"):
-            top = data["category"]
-            matters = matters.filter(Q(category_id=top) | Q(category__parent_id=top)
-                                     | Q(category__parent__parent_id=top))
-        if data.get("place"):
-            matters = matters.filter(subtree_q(data["place"], "place_code"))
-        if data.get("overdue"):
-            matters = matters.overdue(timezone.now())
-        if data.get("mine"):
-            user = self.request.user
-            matters = matters.filter(Q(reporter=user) | Q(
-                pk__in=Support.objects.filter(person=user).values("matter_id")))
-        return matters.order_by("-created_at", "-pk")
+        return selectors.matter_list(self.request.user, filters=MatterFilters.from_api(data),
+                                     within=jurisdiction_code(self.request))
 
     @extend_schema(
         tags=["matters"], summary="Raise a matter (说事)",
@@ -439,8 +395,8 @@ class MatterListCreate(generics.ListAPIView):
 
 class MatterMixin:
     def get_matter(self, pk):
-        matter = (visible_matters(self.request).filter(pk=pk)
-                  .select_related("place", "district", "category").first())
+        matter = selectors.matter_detail(self.request.user, pk,
+                                         within=jurisdiction_code(self.request))
         if matter is None:
             raise NotFound()
         return matter
@@ -497,59 +453,27 @@ def _merge_target(request, pk):
     return target
 
 
-def _triage(request, m, d):
-    category = _category_of(m, d["category"]) if d.get("category") else None
-    return services.triage(m, by=request.user, kind=d["kind"], category=category,
-                           emergency=d["emergency"], golden_reason=d["golden_reason"],
-                           note=d["note"])
-
-
-def _rate(request, m, d):
-    return services.rate(m, by=request.user, satisfaction=d["satisfaction"],
-                         comment=d["comment"])
-
-
 def _resolve(request, m, d):
-    """Publish the result. The reply check's warnings come back in ``reply_checks`` and stay
-    on the event; they never refuse (an API client has no "publish anyway" box)."""
+    """The reply check's warnings come back in ``reply_checks`` and stay on the event; they
+    never refuse (an API client has no "publish anyway" box)."""
     from tongxin.triage import replies
 
     warnings = replies.warnings_in(replies.check(
         m, what_was_done=d["what_was_done"], basis=d["basis"], standard=d["standard"]))
     request.reply_checks = [w.as_dict() for w in warnings]
-    return services.resolve(
-        m, by=request.user, what_was_done=d["what_was_done"], basis=d["basis"],
-        standard=d["standard"], photos=d.get("photos", ()), checks=request.reply_checks)
+    return {**d, "checks": request.reply_checks}
 
 
-PERFORM = {
-    "triage": _triage,
-    "reject": lambda r, m, d: services.reject(m, by=r.user, reason=d["reason"], note=d["note"]),
-    "escalate": lambda r, m, d: services.escalate(m, by=r.user, reason=d["reason"],
-                                                  to_level=d["to_level"]),
-    "park": lambda r, m, d: services.park(m, by=r.user, on=d["date"], note=d["note"]),
-    "resume": lambda r, m, d: services.resume(m, by=r.user, note=d["note"]),
-    "recategorise": lambda r, m, d: services.recategorise(
-        m, by=r.user, category=_category_of(m, d["category"])),
-    "flag_golden": lambda r, m, d: services.flag_golden(m, by=r.user, reason=d["reason"]),
-    "whistle": lambda r, m, d: services.whistle(
-        m, by=r.user, departments=_departments(d["departments"]), note=d["note"]),
+# Turn an action's validated body into what the page's form cleans (ids into objects), for
+# the one dispatch of actions (matters.actions).
+PREPARE = {
+    "triage": lambda r, m, d: {
+        **d, "category": _category_of(m, d["category"]) if d.get("category") else None},
+    "recategorise": lambda r, m, d: {**d, "category": _category_of(m, d["category"])},
+    "whistle": lambda r, m, d: {**d, "departments": _departments(d["departments"])},
+    "merge": lambda r, m, d: {**d, "into": _merge_target(r, d["into"])},
     "resolve": _resolve,
-    "inspect": lambda r, m, d: services.inspect(m, by=r.user, passed=d["passed"], note=d["note"]),
-    "inspect_pass": lambda r, m, d: services.inspect(m, by=r.user, passed=True, note=d["note"]),
-    "inspect_fail": lambda r, m, d: services.inspect(m, by=r.user, passed=False, note=d["note"]),
-    "rate": _rate,
-    "rate_ok": _rate,
-    "rate_unsatisfied": lambda r, m, d: services.rate(
-        m, by=r.user, satisfaction="unsatisfied", comment=d["comment"]),
-    "close": lambda r, m, d: services.close(m, by=r.user),
-    "close_unsolved": lambda r, m, d: services.close_unsolved(m, by=r.user, reason=d["reason"]),
-    "reopen": lambda r, m, d: services.reopen(m, by=r.user, reason=d["reason"]),
-    "merge": lambda r, m, d: services.merge(m, into=_merge_target(r, d["into"]), by=r.user),
 }
-# The single "rate" and "inspect" are guarded like the transitions they choose between
-# (same statuses, same actor), so a refusal does not depend on the body.
-GUARDS = {"rate": "rate_ok", "inspect": "inspect_pass"}
 ALIAS_SUMMARIES = {"rate": "Rate the result (satisfied, basically or unsatisfied)",
                    "inspect": "Inspect the result: pass or fail"}
 
@@ -563,10 +487,14 @@ class MatterAction(MatterMixin, APIView):
 
     def act(self, request, pk):
         matter = self.get_matter(pk)
-        services.guard(matter, GUARDS.get(self.transition, self.transition), request.user)
+        services.guard(matter, actions.guard_name(self.transition), request.user)
         serializer = s.ACTION_SERIALIZERS[self.transition](data=request.data)
         serializer.is_valid(raise_exception=True)
-        PERFORM[self.transition](request, matter, serializer.validated_data)
+        data = serializer.validated_data
+        prepare = PREPARE.get(self.transition)
+        if prepare is not None:
+            data = prepare(request, matter, data)
+        actions.perform(self.transition, matter, request.user, data)
         body = matter_detail(request, matter)
         if self.transition == "resolve":
             body["reply_checks"] = request.reply_checks
@@ -639,7 +567,8 @@ class WhistleReportIn(WhistleAction):
         whistle = self.get_whistle(pk)
         serializer = s.NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.report_in(whistle, by=request.user, note=serializer.validated_data["note"])
+        actions.WHISTLE_ACTIONS["report_in"].perform(whistle, request.user,
+                                                     serializer.validated_data)
         return self.respond(whistle)
 
 
@@ -650,8 +579,8 @@ class WhistleAnswer(WhistleAction):
         whistle = self.get_whistle(pk)
         serializer = s.AnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.answer_whistle(whistle, by=request.user,
-                                answer=serializer.validated_data["answer"])
+        actions.WHISTLE_ACTIONS["answer"].perform(whistle, request.user,
+                                                  serializer.validated_data)
         return self.respond(whistle)
 
 

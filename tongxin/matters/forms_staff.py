@@ -19,12 +19,12 @@ from tongxin.matters.choices import (
 )
 from tongxin.matters.fields import MultiplePhotoField
 from tongxin.matters.models import Category, Matter
+from tongxin.matters.selectors import MatterFilters, categories_for
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person
-from tongxin.people.scope import scope_for
 from tongxin.places.choices import PlaceKind
-from tongxin.places.models import Place, subtrees_q
+from tongxin.places.models import Place
 
 NOTE_MAX = 2000
 RECORD_PLACE_KINDS = (PlaceKind.COMPOUND, PlaceKind.BUILDING)
@@ -38,8 +38,7 @@ class CategoryField(forms.ModelChoiceField):
 
 
 def categories_of(district):
-    return Category.objects.filter(district=district, is_active=True).order_by(
-        "position", "depth", "name")
+    return categories_for(district).order_by("position", "depth", "name")
 
 
 NOTE_LABEL = _("Note")
@@ -71,7 +70,7 @@ class TriageForm(MatterActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = categories_of(self.matter.district_id)
+        self.fields["category"].queryset = categories_of(self.matter.district)
         self.fields["category"].initial = self.matter.category_id
         self.fields["emergency"].initial = self.matter.emergency
 
@@ -216,7 +215,7 @@ class RecategoriseForm(MatterActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = categories_of(self.matter.district_id)
+        self.fields["category"].queryset = categories_of(self.matter.district)
         self.fields["category"].initial = self.matter.category_id
 
 
@@ -257,35 +256,18 @@ class MatterFilterForm(forms.Form):
         self.fields["kind"].choices = any_ + list(Kind.choices)
         self.fields["level"].choices = any_ + list(Level.choices)
         self.fields["category"].empty_label = _("Any")
-        scope = scope_for(user)
-        tops = Category.objects.filter(parent__isnull=True, is_active=True)
-        if not scope.everything:
-            tops = tops.filter(Q(district__code__in=scope.place_ancestors)
-                               | subtrees_q(scope.place_roots, "district__code"))
-        self.fields["category"].queryset = tops.order_by("position", "name")
+        self.fields["category"].queryset = categories_for(user, top_level=True).order_by(
+            "position", "name")
 
-    def filter(self, matters, now):
-        """Return ``matters`` narrowed by the valid filters."""
+    def filters(self):
+        """Return the valid filters (none while the form is unbound or invalid)."""
         if not self.is_valid():
-            return matters
+            return MatterFilters()
         data = self.cleaned_data
-        if data["q"]:
-            matters = matters.filter(title__icontains=data["q"].strip())
-        if data["status"]:
-            matters = matters.filter(status=data["status"])
-        if data["kind"]:
-            matters = matters.filter(kind=data["kind"])
-        if data["level"]:
-            matters = matters.filter(owner_level=data["level"])
-        if data["category"]:
-            top = data["category"]
-            matters = matters.filter(Q(category=top) | Q(category__parent=top)
-                                     | Q(category__parent__parent=top))
-        if data["place"]:
-            matters = matters.filter(subtrees_q([data["place"]], "place_code"))
-        if data["overdue"]:
-            matters = matters.overdue(now)
-        return matters
+        return MatterFilters(
+            q=data["q"], status=data["status"], kind=data["kind"], level=data["level"],
+            category=data["category"].pk if data["category"] else None,
+            place=data["place"], overdue=data["overdue"])
 
 
 # --- recording a matter on a resident's behalf ---------------------------------------------------
@@ -347,12 +329,7 @@ class RecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reporter"].queryset = residents_for(user)
         self.fields["idempotency_key"].initial = uuid.uuid4().hex
-        scope = scope_for(user)
-        categories = Category.objects.filter(is_active=True)
-        if not scope.everything:
-            categories = categories.filter(Q(district__code__in=scope.place_ancestors)
-                                           | subtrees_q(scope.place_roots, "district__code"))
-        self.fields["category"].queryset = categories.order_by(
+        self.fields["category"].queryset = categories_for(user).order_by(
             "district", "position", "depth", "name")
 
     def clean_place(self):

@@ -2,7 +2,10 @@
 kind for each action; this module says who is that actor for a given matter."""
 
 import rules
+from django.db.models import Q
 
+from tongxin.kernel.paths import subtrees_q
+from tongxin.matters.choices import Level
 from tongxin.people.choices import Role
 from tongxin.people.scope import scope_for
 
@@ -53,6 +56,62 @@ def is_reporter(user, matter):
 def is_department_member(user, whistle):
     scope = scope_for(user)
     return Role.DEPARTMENT_STAFF in scope.roles and whistle.department_id in scope.organisation_ids
+
+
+def department_ids(user):
+    """Return the departments whose whistles ``user`` answers (none unless department staff)."""
+    scope = scope_for(user)
+    if Role.DEPARTMENT_STAFF not in scope.roles:
+        return frozenset()
+    return scope.organisation_ids
+
+
+def handles_matters(user):
+    """Whether ``user`` handles matters somewhere (the inbox lists what their places own)."""
+    scope = scope_for(user)
+    return scope.everything or scope.has_any_role(HANDLER_ROLES)
+
+
+def handled_q(user):
+    """Return a Q for the matters owned where ``user`` handles them (the inbox scope), or
+    None when they handle none."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Q()
+    roots = scope.roots_for_roles(HANDLER_ROLES)
+    return subtrees_q(roots, "owner_code") if roots else None
+
+
+def sees_internal(user, matter, whistles=()):
+    """Whether ``user`` sees a matter as its staff (internal events, the reporter): its
+    handlers, the roles covering it, and the departments whistled to it."""
+    scope = scope_for(user)
+    if scope.everything or is_handler(user, matter):
+        return True
+    if any(role in MATTER_ROLES
+           and (matter.place_code.startswith(root) or matter.owner_code.startswith(root))
+           for role, root in scope.role_places):
+        return True
+    return Role.DEPARTMENT_STAFF in scope.roles and any(
+        w.department_id in scope.organisation_ids for w in whistles)
+
+
+def may_see_board(user, compound):
+    """Whether ``user`` lives in ``compound`` or holds a role in it or above it."""
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    codes = [code for _role, code in scope.role_places]
+    if scope.household_code:
+        codes.append(scope.household_code)
+    return any(code.startswith(compound.code) or compound.code.startswith(code) for code in codes)
+
+
+def is_offered(action, matter):
+    """Whether to offer ``action`` at the matter's level: leave out what the service would
+    refuse anyway (no escalating above the district, whistling only from it)."""
+    at_top = matter.owner_level == Level.DISTRICT
+    return not ((action == "escalate" and at_top) or (action == "whistle" and not at_top))
 
 
 ACTORS = {

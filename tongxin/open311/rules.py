@@ -15,13 +15,13 @@ binds reading: a request that carries a key may only read the key's own district
 from django.utils.translation import gettext as _
 
 from tongxin.api.keys import check_key
-from tongxin.matters.choices import Status
-from tongxin.matters.models import Matter
+from tongxin.kernel.scope import PUBLIC
+from tongxin.matters import selectors
 from tongxin.open311.render import Open311Error
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
-HIDDEN_FROM_SEARCH = (Status.REJECTED,)
+HIDDEN_FROM_SEARCH = selectors.HIDDEN_FROM_PUBLIC_SEARCH
 
 
 def key_from(params, *, required):
@@ -63,13 +63,9 @@ def jurisdiction_from(params, key=None):
 
 
 def jurisdiction_matters(district):
-    """Return every matter Open311 may show for ``district`` (by id included)."""
-    return Matter.objects.filter(district=district)
-
-
-def searchable_matters(district):
-    """Return the matters GET requests lists for ``district`` (rejected ones left out)."""
-    return jurisdiction_matters(district).exclude(status__in=HIDDEN_FROM_SEARCH)
+    """Return every matter Open311 may show for ``district`` (by id included): the public
+    read of matters.selectors."""
+    return selectors.public_matters(PUBLIC, district=district)
 
 
 def shows_description(matter):

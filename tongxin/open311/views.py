@@ -12,7 +12,6 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.db.models import Q
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +22,8 @@ from django.views.decorators.csrf import csrf_exempt
 from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.ratelimit import Limited, hit
 from tongxin.core.ratelimit import message as ratelimit_message
+from tongxin.kernel.scope import PUBLIC
+from tongxin.matters import selectors
 from tongxin.open311 import presenters, rules
 from tongxin.open311.catalogue import definition, find_service, service_list
 from tongxin.open311.forms import parse_new_request
@@ -171,14 +172,12 @@ def service_requests(request, fmt):
         matters = rules.jurisdiction_matters(district).filter(pk__in=[int(i) for i in ids])
     else:
         start, end = date_range(params)
-        matters = rules.searchable_matters(district).filter(created_at__gte=start,
-                                                            created_at__lte=end)
         statuses = _codes(params, "status", allowed={presenters.OPEN, presenters.CLOSED})
-        if statuses:
-            matters = matters.filter(status__in=presenters.statuses_for(set(statuses)))
         codes = _codes(params, "service_code", digits=True)
-        if codes:
-            matters = matters.filter(Q(category_id__in=codes) | Q(category__parent_id__in=codes))
+        matters = selectors.public_requests(
+            PUBLIC, district=district, start=start, end=end,
+            statuses=presenters.statuses_for(set(statuses)) if statuses else None,
+            categories=[int(code) for code in codes])
     matters = presenters.with_request_facts(matters).order_by("-created_at", "-pk")
     return respond(fmt, "service_requests", presenters.requests(matters[:MAX_REQUESTS]))
 

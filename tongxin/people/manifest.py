@@ -1,8 +1,10 @@
 """What the people app declares to the kernel (docs/architecture.md)."""
 
 from tongxin.kernel import registry, scope
-from tongxin.people import audit
-from tongxin.people import personal_data  # noqa: F401  (registers its personal data)
+from tongxin.people import (
+    audit,
+    personal_data,  # noqa: F401  (registers its personal data)
+)
 from tongxin.people.scope import compute_scope
 
 scope.set_provider(compute_scope)

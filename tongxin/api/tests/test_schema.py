@@ -94,6 +94,28 @@ def _matters_in_every_kind_of_state(world, new_matter, parking):
     return [fresh, handled, whistled, resolved]
 
 
+def _example_runner(strategy, real, real_body_values, headers, statuses):
+    """Return the hypothesis test calling one operation with generated cases (a closure:
+    @given refuses a function with default arguments)."""
+
+    @given(case=strategy)
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
+              derandomize=True, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    def call(case):
+        if real and isinstance(case.body, dict):
+            case.body.update({name: value for name, value in real_body_values.items()
+                              if name in case.body})
+        # Our own credentials, not generated ones (an X-Api-Key would be tried first).
+        case.headers = {name: value for name, value in (case.headers or {}).items()
+                        if name.lower() not in ("authorization", "x-api-key")}
+        response = case.call(headers=headers)
+        statuses[response.status_code] += 1
+        case.validate_response(response, checks=CHECKS)
+
+    return call
+
+
 def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(
         world, new_matter, parking, in_process_requests):
     officer = world.by_role[Role.DISTRICT_OFFICER]
@@ -145,21 +167,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(
             strategy = operation.as_strategy(generation_mode=mode,
                                              path_parameters=path_parameters)
 
-            @given(case=strategy)
-            @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                      derandomize=True, phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck))
-            def call(case):
-                if real and isinstance(case.body, dict):  # noqa: B023 - called at once
-                    case.body.update({name: value for name, value in real_body_values.items()
-                                      if name in case.body})
-                # Our own credentials, not generated ones (an X-Api-Key would be tried first).
-                case.headers = {name: value for name, value in (case.headers or {}).items()
-                                if name.lower() not in ("authorization", "x-api-key")}
-                response = case.call(headers=headers)
-                statuses[response.status_code] += 1
-                case.validate_response(response, checks=CHECKS)
-
+            call = _example_runner(strategy, real, real_body_values, headers, statuses)
             try:
                 call()
             except Unsatisfiable:

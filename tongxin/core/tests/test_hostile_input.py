@@ -646,7 +646,7 @@ def expect_outcome(name, required, optional):
 
 
 def test_every_action_on_a_matter_page_with_hostile_text(scene, categories):
-    from tongxin.matters.views_staff import ACTIONS
+    from tongxin.matters.actions import PAGE_ACTIONS as ACTIONS
 
     assert set(STAFF_ACTIONS) == set(ACTIONS), "an action without a hostile-input case"
     scene.parking, scene.other_category = categories["乱停乱放"].pk, categories["楼道堆物"].pk

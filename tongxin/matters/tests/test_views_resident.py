@@ -521,7 +521,7 @@ def test_reopening_needs_a_reason(client, world, new_matter):
 def test_the_reporter_actions_offer_rating_then_reopening(world, new_matter):
     from django.template.loader import render_to_string
 
-    from tongxin.matters.views_resident import reporter_actions_context
+    from tongxin.matters.views.resident import reporter_actions_context
 
     matter = resolved(new_matter(), world)
     context = reporter_actions_context(matter, world.resident)

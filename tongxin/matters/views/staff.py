@@ -5,17 +5,14 @@ timeline and the actions the user may take now (办事), department report-in an
 Views parse, authorise and call ``services``; they never set a status themselves.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongxin.core import audit
@@ -23,114 +20,16 @@ from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.masking import mask_phone
 from tongxin.core.ratelimit import limited
 from tongxin.matters import forms_staff as forms
-from tongxin.matters import rules, services
-from tongxin.matters.choices import ACTIVE_STATUSES, Level, Status, Visibility, WhistleStatus
+from tongxin.matters import rules, selectors, services
+from tongxin.matters.actions import ACTIONS, PAGE_ACTIONS, WHISTLE_ACTIONS
+from tongxin.matters.choices import WhistleStatus
 from tongxin.matters.models import Matter, Photo, Whistle
 from tongxin.matters.presenters import present_events
 from tongxin.matters.services import TransitionError
 from tongxin.matters.transitions import TRANSITIONS
-from tongxin.people.choices import Role
-from tongxin.people.rules import contact_for
-from tongxin.people.scope import scope_for
-from tongxin.places.models import subtrees_q
+from tongxin.matters.views.resident import reporter_actions_context
 
 PAGE_SIZE = 50
-
-
-# --- who sees what ------------------------------------------------------------------------------
-
-
-def sees_internal(user, matter, whistles=()):
-    """Staff of the matter see internal events: its handlers, the roles covering it, and
-    the departments whistled to it."""
-    scope = scope_for(user)
-    if scope.everything or rules.is_handler(user, matter):
-        return True
-    if any(role in rules.MATTER_ROLES
-           and (matter.place_code.startswith(root) or matter.owner_code.startswith(root))
-           for role, root in scope.role_places):
-        return True
-    return Role.DEPARTMENT_STAFF in scope.roles and any(
-        w.department_id in scope.organisation_ids for w in whistles)
-
-
-def _department_ids(user):
-    scope = scope_for(user)
-    if Role.DEPARTMENT_STAFF not in scope.roles:
-        return frozenset()
-    return scope.organisation_ids
-
-
-# --- actions: form, service call, success message --------------------------------------------
-
-
-@dataclass(frozen=True)
-class Action:
-    form: type
-    perform: object  # (matter, user, cleaned_data) -> Matter
-    done: str
-
-
-def _triage(matter, by, d):
-    return services.triage(matter, by=by, kind=d["kind"], category=d["category"],
-                           emergency=d["emergency"], golden_reason=d["golden_reason"],
-                           note=d["note"])
-
-
-ACTIONS = {
-    "triage": Action(forms.TriageForm, _triage, gettext_lazy("The matter is heard and triaged.")),
-    "reject": Action(
-        forms.RejectForm,
-        lambda m, by, d: services.reject(m, by=by, reason=d["reason"], note=d["note"]),
-        gettext_lazy("The matter is marked as not accepted."),
-    ),
-    "escalate": Action(
-        forms.EscalateForm,
-        lambda m, by, d: services.escalate(m, by=by, reason=d["reason"],
-                                           to_level=d["to_level"] or None),
-        gettext_lazy("The matter is escalated."),
-    ),
-    "park": Action(
-        forms.ParkForm, lambda m, by, d: services.park(m, by=by, on=d["date"], note=d["note"]),
-        gettext_lazy("The matter is on the deliberation day agenda."),
-    ),
-    "resume": Action(
-        forms.ResumeForm, lambda m, by, d: services.resume(m, by=by, note=d["note"]),
-        gettext_lazy("Handling resumed."),
-    ),
-    "recategorise": Action(
-        forms.RecategoriseForm,
-        lambda m, by, d: services.recategorise(m, by=by, category=d["category"]),
-        gettext_lazy("The category is changed."),
-    ),
-    "flag_golden": Action(
-        forms.FlagGoldenForm, lambda m, by, d: services.flag_golden(m, by=by, reason=d["reason"]),
-        gettext_lazy("Flagged as a golden idea."),
-    ),
-    "whistle": Action(
-        forms.WhistleForm,
-        lambda m, by, d: services.whistle(m, by=by, departments=d["departments"], note=d["note"]),
-        gettext_lazy("The departments are whistled."),
-    ),
-    "resolve": Action(
-        forms.ResolveForm,
-        lambda m, by, d: services.resolve(m, by=by, what_was_done=d["what_was_done"],
-                                          basis=d["basis"], standard=d["standard"],
-                                          photos=d["photos"], checks=d.get("checks", ())),
-        gettext_lazy("The result is recorded and published."),
-    ),
-    "close": Action(forms.CloseForm, lambda m, by, d: services.close(m, by=by),
-                    gettext_lazy("The matter is closed.")),
-    "close_unsolved": Action(
-        forms.CloseUnsolvedForm,
-        lambda m, by, d: services.close_unsolved(m, by=by, reason=d["reason"]),
-        gettext_lazy("The matter is closed as not solved."),
-    ),
-    "merge": Action(
-        forms.MergeForm, lambda m, by, d: services.merge(m, into=d["into"], by=by),
-        gettext_lazy("The matter is merged; its supporters moved with it."),
-    ),
-}
 
 
 def _action_form(action, matter, user, data=None, files=None):
@@ -145,25 +44,7 @@ def _service_error_text(error):
 # --- the inbox (听事) ----------------------------------------------------------------------------
 
 
-def _inbox_matters(user, statuses):
-    scope = scope_for(user)
-    matters = Matter.objects.filter(status__in=statuses)
-    if not scope.everything:
-        roots = scope.roots_for_roles(rules.HANDLER_ROLES)
-        matters = matters.filter(subtrees_q(roots, "owner_code"))
-    return matters.select_related("category", "owner_place", "place")
-
-
-def _whistle_rows(user, bound=None):
-    department_ids = _department_ids(user)
-    if not department_ids:
-        return []
-    whistles = (
-        Whistle.objects.filter(department_id__in=department_ids, matter__status=Status.WHISTLED)
-        .exclude(status=WhistleStatus.ANSWERED)
-        .select_related("matter", "department", "matter__place", "matter__category")
-        .order_by("answer_due_at", "report_due_at", "pk")
-    )
+def _whistle_rows(whistles, bound=None):
     bound = bound or {}
     rows = []
     for whistle in whistles:
@@ -178,19 +59,13 @@ def _whistle_rows(user, bound=None):
 
 
 def _render_inbox(request, bound=None, status=200):
-    user = request.user
     now = timezone.now()
-    scope = scope_for(user)
-    handles = scope.everything or bool(set(scope.roles) & rules.HANDLER_ROLES)
-    context = {"handles": handles, "whistle_rows": _whistle_rows(user, bound), "now": now}
-    if handles:
-        matters = _inbox_matters(user, ACTIVE_STATUSES).annotate(
-            overdue_rank=Case(When(due_at__lt=now, then=Value(0)), default=Value(1),
-                              output_field=IntegerField()),
-        ).order_by("overdue_rank", F("due_at").asc(nulls_last=True), "pk")
-        context["page"] = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
-        context["parked"] = _inbox_matters(user, [Status.AWAITING_DELIBERATION]).order_by(
-            "deliberation_on", "pk")[:PAGE_SIZE]
+    waiting = selectors.inbox(request.user, now=now, parked_limit=PAGE_SIZE)
+    context = {"handles": waiting.handles, "whistle_rows": _whistle_rows(waiting.whistles, bound),
+               "now": now}
+    if waiting.handles:
+        context["page"] = Paginator(waiting.matters, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["parked"] = waiting.parked
     return render(request, "matters/inbox.html", context, status=status)
 
 
@@ -211,9 +86,7 @@ def matter_list(request):
     """List the matters the user may see, filtered; a constant number of queries per page."""
     now = timezone.now()
     form = forms.MatterFilterForm(request.GET or None, user=request.user)
-    matters = Matter.objects.visible_to(request.user).select_related(
-        "category", "owner_place", "place")
-    matters = form.filter(matters, now).order_by("-created_at", "-pk")
+    matters = selectors.matter_list(request.user, filters=form.filters(), now=now)
     page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -226,42 +99,17 @@ def matter_list(request):
 
 
 def _visible_matter(user, pk):
-    matter = (Matter.objects.visible_to(user).filter(pk=pk)
-              .select_related("category", "category__parent", "owner_place", "place", "reporter",
-                              "district", "merged_into").first())
+    matter = selectors.matter_detail(user, pk)
     if matter is None:
         raise Http404
     return matter
 
 
 def _reporter_context(matter, user):
-    """Ask the residents' pages (another module) what the reporter may do here, if they say."""
-    from tongxin.matters import views_resident
-
-    provider = getattr(views_resident, "reporter_actions_context", None)
-    extra = dict(provider(matter, user) or {}) if provider else {}
+    """What the reporter may do here (rate, reopen), from the residents' pages."""
+    extra = dict(reporter_actions_context(matter, user) or {})
     extra["show_reporter_actions"] = bool(extra.pop("show_reporter_actions", bool(extra)))
     return extra
-
-
-def _reporter_view(matter, user, staff):
-    """Return what the page shows of the reporter: staff see them (phone masked unless the
-    role needs it); the reporter sees themselves; other residents see nobody."""
-    if matter.reporter_id and matter.reporter_id == user.pk:
-        return {"name": matter.reporter.full_name, "phone": matter.reporter.phone or "",
-                "self": True}
-    if not staff:
-        return None
-    if matter.reporter is not None:
-        contact = contact_for(user, matter.reporter)
-        return {"name": matter.reporter.full_name, "phone": contact["phone"],
-                "masked": contact["masked"]}
-    if matter.contact_name or matter.contact_phone:
-        handler = rules.is_handler(user, matter)
-        return {"name": matter.contact_name or _("Walk-in"),
-                "phone": matter.contact_phone if handler else mask_phone(matter.contact_phone),
-                "masked": not handler, "walk_in": True}
-    return {"name": _("Anonymous"), "phone": ""}
 
 
 def _triage_suggestions(matter, allowed):
@@ -273,30 +121,23 @@ def _triage_suggestions(matter, allowed):
     return suggestions_for(matter)
 
 
-def _offered(action, matter):
-    """Leave out what the service would refuse anyway at the matter's level."""
-    at_top = matter.owner_level == Level.DISTRICT
-    return not ((action == "escalate" and at_top) or (action == "whistle" and not at_top))
-
-
 def _render_detail(request, matter, bound=None, status=200):
     user = request.user
     bound = bound or {}
-    whistles = list(matter.whistles.select_related("department").order_by("created_at", "pk"))
-    staff = sees_internal(user, matter, whistles)
-    events = matter.events.select_related("actor").prefetch_related("photos")
-    if not staff:
-        events = events.filter(visibility=Visibility.PUBLIC)
+    whistles = selectors.whistles_of(matter)
+    staff = rules.sees_internal(user, matter, whistles)
+    events = selectors.timeline_events(matter, internal=staff)
     photos = list(Photo.objects.filter(
         Q(event__isnull=True) | Q(event__action="raised"), matter=matter).order_by("pk"))
     allowed = services.allowed_actions(matter, user)
+    offered = set(selectors.offered_actions(matter, user))
     action_forms = [
         {"action": action, "label": TRANSITIONS[action].label,
          "form": bound.get(action) or _action_form(action, matter, user),
          "open": action in bound}
-        for action in ACTIONS if action in allowed and _offered(action, matter)
+        for action in PAGE_ACTIONS if action in offered
     ]
-    department_ids = _department_ids(user)
+    department_ids = rules.department_ids(user)
     my_whistles = [w for w in whistles if w.department_id in department_ids]
     for w in my_whistles:
         w.forms = {
@@ -304,8 +145,8 @@ def _render_detail(request, matter, bound=None, status=200):
             if w.status == WhistleStatus.WHISTLED else None,
             "answer_form": forms.AnswerForm(auto_id=f"id_w{w.pk}_answer_%s"),
         }
-    reporter = _reporter_view(matter, user, staff)
-    if reporter and reporter.get("phone") and not reporter.get("masked", True):
+    reporter = selectors.reporter_block(matter, user, staff=staff)
+    if reporter and reporter["phone"] and not reporter["masked"] and not reporter["is_self"]:
         audit.record_read(request, matter, what="reporter_contact", place=matter.place)
     context = {
         "matter": matter,
@@ -336,7 +177,7 @@ def matter_detail(request, pk):
 def matter_act(request, pk, action):
     """Take one action on a matter: check it is allowed now, parse its form, call the service."""
     matter = _visible_matter(request.user, pk)
-    if action not in ACTIONS:
+    if action not in PAGE_ACTIONS:
         raise Http404
     try:
         services.guard(matter, action, request.user)
@@ -380,14 +221,8 @@ def photo(request, pk):
 # --- departments report in and answer (吹哨报到) ----------------------------------------------
 
 
-WHISTLE_ACTIONS = {
-    "report_in": (forms.ReportInForm, "report",
-                  lambda w, by, d: services.report_in(w, by=by, note=d["note"]),
-                  gettext_lazy("Reported in.")),
-    "answer": (forms.AnswerForm, "answer",
-               lambda w, by, d: services.answer_whistle(w, by=by, answer=d["answer"]),
-               gettext_lazy("The answer is sent.")),
-}
+# The part of each whistle form's field ids (id_w<pk>_<part>_<field>).
+WHISTLE_FORM_IDS = {"report_in": "report", "answer": "answer"}
 
 
 @login_required
@@ -396,21 +231,21 @@ def whistle_act(request, pk, action):
     """A whistled department reports in or answers."""
     if action not in WHISTLE_ACTIONS:
         raise Http404
-    item = Whistle.objects.filter(pk=pk, department_id__in=_department_ids(request.user)).first()
+    item = Whistle.objects.filter(pk=pk, department_id__in=rules.department_ids(request.user)).first()
     if item is None:
         raise Http404
-    form_class, id_part, perform, done = WHISTLE_ACTIONS[action]
-    form = form_class(request.POST, auto_id=f"id_w{pk}_{id_part}_%s")
+    dispatch = WHISTLE_ACTIONS[action]
+    form = dispatch.form(request.POST, auto_id=f"id_w{pk}_{WHISTLE_FORM_IDS[action]}_%s")
     if form.is_valid():
         try:
-            perform(item, request.user, form.cleaned_data)
+            dispatch.perform(item, request.user, form.cleaned_data)
         except PermissionDenied as error:
             messages.error(request, _service_error_text(error))
             return _render_inbox(request, status=403)
         except ServiceError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, done)
+            messages.success(request, dispatch.done)
             if request.POST.get("back") == "detail":
                 return redirect("matters:detail", pk=item.matter_id)
             return redirect("matters:inbox")

@@ -1,7 +1,7 @@
 """Residents' matter pages: raise (说事) with "me too", my matters, the compound board (公示栏),
 and the reporter's and representatives' judgement (评事: rate, reopen, inspect).
 
-For the matter page (views_staff.matter_detail): include "matters/_reporter_actions.html"
+For the matter page (views/staff.py matter_detail): include "matters/_reporter_actions.html"
 with the context that ``reporter_actions_context(matter, user)`` returns, e.g.
 
     context.update(reporter_actions_context(matter, request.user))
@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +30,8 @@ from tongxin.core.masking import mask_name
 from tongxin.core.ratelimit import limited
 from tongxin.deadlines import policy
 from tongxin.deadlines.choices import Stage
-from tongxin.matters import services
+from tongxin.matters import rules, selectors, services
+from tongxin.matters.actions import perform
 from tongxin.matters.choices import Status
 from tongxin.matters.forms_resident import (
     InspectForm,
@@ -40,8 +40,7 @@ from tongxin.matters.forms_resident import (
     ReopenForm,
     SimilarForm,
 )
-from tongxin.matters.models import Inspection, Matter, Resolution, Support
-from tongxin.people.scope import scope_for
+from tongxin.matters.models import Matter, Support
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
@@ -51,7 +50,7 @@ REPORTER_ACTIONS = ("rate_ok", "rate_unsatisfied", "reopen")
 
 def reporter_actions_context(matter, user):
     """Return the context of "matters/_reporter_actions.html" for ``user`` on ``matter``."""
-    actions = [a for a in services.allowed_actions(matter, user) if a in REPORTER_ACTIONS]
+    actions = [a for a in selectors.offered_actions(matter, user) if a in REPORTER_ACTIONS]
     reopen_until = None
     if "reopen" in actions and matter.closed_at:
         reopen_until = policy.deadline(district=matter.district, stage=Stage.REOPEN_WINDOW,
@@ -174,26 +173,11 @@ def support(request, pk):
 @require_GET
 def mine(request):
     """List the matters the user raised or supported, newest first."""
-    user = request.user
-    supported = Support.objects.filter(person=user).values("matter_id")
-    matters = (Matter.objects.filter(Q(reporter=user) | Q(pk__in=supported))
-               .select_related("category", "place").order_by("-created_at", "-pk"))
-    page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.my_matters(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "matters/mine.html", {"page": page})
 
 
 # --- the compound board (公示栏) and inspection (验收) -------------------------------------------
-
-
-def may_see_board(user, compound):
-    """Whether ``user`` lives in ``compound`` or holds a role in it or above it."""
-    scope = scope_for(user)
-    if scope.everything:
-        return True
-    codes = [code for _role, code in scope.role_places]
-    if scope.household_code:
-        codes.append(scope.household_code)
-    return any(code.startswith(compound.code) or compound.code.startswith(code) for code in codes)
 
 
 def _compound_of(matter):
@@ -219,20 +203,13 @@ def board(request, code):
     if not code.isdecimal():  # codes are digits (PostgreSQL refuses a NUL byte in a query)
         raise Http404
     compound = get_object_or_404(Place, code=code, kind=PlaceKind.COMPOUND)
-    if not may_see_board(user, compound):
+    if not rules.may_see_board(user, compound):
         raise Http404
-    rounds = Resolution.objects.order_by("-round").prefetch_related(
-        Prefetch("inspections", queryset=Inspection.objects.filter(inspector=user),
-                 to_attr="mine"))
-    matters = (Matter.objects.published_in(compound)
-               .select_related("category", "reporter", "place")
-               .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"))
-               .order_by("-published_at", "-pk"))
-    page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.board(compound, user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for matter in page:
         resolution = matter.rounds[0] if matter.rounds else None
-        may_inspect = "inspect_pass" in services.allowed_actions(matter, user)
+        may_inspect = "inspect_pass" in selectors.offered_actions(matter, user)
         rows.append({
             "matter": matter,
             "resolution": resolution,
@@ -252,13 +229,12 @@ def inspect(request, pk):
     matter = (Matter.objects.select_related("place")
               .filter(pk=pk, published_at__isnull=False).first())
     compound = _compound_of(matter) if matter else None
-    if compound is None or not may_see_board(request.user, compound):
+    if compound is None or not rules.may_see_board(request.user, compound):
         raise Http404
     form = InspectForm(request.POST)
     if form.is_valid():
         try:
-            services.inspect(matter, by=request.user, passed=form.cleaned_data["passed"],
-                             note=form.cleaned_data["note"])
+            perform("inspect", matter, request.user, form.cleaned_data)
         except ServiceError as error:
             _error_messages(request, [error])
         else:
@@ -272,7 +248,7 @@ def inspect(request, pk):
 
 
 def _own_view(request, pk):
-    matter = Matter.objects.visible_to(request.user).filter(pk=pk).first()
+    matter = selectors.matter_detail(request.user, pk)
     if matter is None:
         raise Http404
     return matter
@@ -286,7 +262,7 @@ def rate(request, pk):
     form = RateForm(request.POST)
     if form.is_valid():
         try:
-            matter = services.rate(matter, by=request.user, **form.cleaned_data)
+            matter = perform("rate", matter, request.user, form.cleaned_data)
         except ServiceError as error:
             _error_messages(request, [error])
         else:
@@ -308,7 +284,7 @@ def reopen(request, pk):
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
-            services.reopen(matter, by=request.user, reason=form.cleaned_data["reason"])
+            perform("reopen", matter, request.user, form.cleaned_data)
         except ServiceError as error:
             _error_messages(request, [error])
         else:

@@ -1,0 +1,299 @@
+"""Every read of matters that the pages, the REST API and Open311 share (HackSoft's
+selectors): a filter, a scope or a masking rule exists here once.
+
+Each function takes the acting person (or a kernel Scope for public reads) and goes
+through ``Matter.objects.visible_to(...)``; who may do what is asked of ``rules``. A
+listing returns a queryset already joined with what its rows show, so a page of it
+costs a fixed number of queries whatever the row count.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core.masking import mask_phone
+from tongxin.kernel.paths import subtrees_q
+from tongxin.kernel.scope import Scope, scope_for
+from tongxin.matters import rules, services
+from tongxin.matters.choices import ACTIVE_STATUSES, Status, Visibility, WhistleStatus
+from tongxin.matters.models import Category, Inspection, Matter, Resolution, Support, Whistle
+from tongxin.people.rules import contact_for
+from tongxin.places.models import Place
+
+# What a list row shows: its category, where it is and who owns it.
+LIST_RELATED = ("category", "owner_place", "place")
+DETAIL_RELATED = ("category", "category__parent", "owner_place", "place", "reporter",
+                  "district", "merged_into")
+# Matters not accepted are left out of public searches (asked for by id, they still answer).
+HIDDEN_FROM_PUBLIC_SEARCH = (Status.REJECTED,)
+
+
+# --- the staff list -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatterFilters:
+    """The list's filters, cleaned: the page's form and the API's query parameters both
+    produce one (``MatterFilterForm.filters()``, ``MatterFilters.from_api``)."""
+
+    q: str = ""
+    status: str = ""
+    kind: str = ""
+    level: str = ""
+    category: int | None = None  # a category id: matters in it or below it
+    place: str = ""  # a place code: matters at or under it
+    overdue: bool = False
+    mine: bool = False  # only what the user raised or supported
+
+    @classmethod
+    def from_api(cls, data):
+        """Return the filters of the API's validated query parameters."""
+        return cls(q=data.get("q") or "", status=data.get("status") or "",
+                   kind=data.get("kind") or "", level=data.get("owner_level") or "",
+                   category=data.get("category"), place=data.get("place") or "",
+                   overdue=bool(data.get("overdue")), mine=bool(data.get("mine")))
+
+
+def _mine_q(user):
+    return Q(reporter_id=user.pk) | Q(
+        pk__in=Support.objects.filter(person_id=user.pk).values("matter_id"))
+
+
+def filter_matters(matters, filters, *, user=None, now=None):
+    """Return ``matters`` narrowed by ``filters`` (the one definition of each filter)."""
+    if filters.q and filters.q.strip():
+        matters = matters.filter(title__icontains=filters.q.strip())
+    if filters.status:
+        matters = matters.filter(status=filters.status)
+    if filters.kind:
+        matters = matters.filter(kind=filters.kind)
+    if filters.level:
+        matters = matters.filter(owner_level=filters.level)
+    if filters.category:
+        top = filters.category
+        matters = matters.filter(Q(category_id=top) | Q(category__parent_id=top)
+                                 | Q(category__parent__parent_id=top))
+    if filters.place:
+        matters = matters.filter(subtrees_q([filters.place], "place_code"))
+    if filters.overdue:
+        matters = matters.overdue(now or timezone.now())
+    if filters.mine and user is not None:
+        matters = matters.filter(_mine_q(user))
+    return matters
+
+
+def matter_list(user, *, filters=MatterFilters(), within=None, now=None):
+    """Return the matters ``user`` may see, filtered, newest first.
+
+    ``within`` (a place code) narrows further, e.g. to an API key's district.
+    """
+    matters = Matter.objects.visible_to(user)
+    if within is not None:
+        matters = matters.filter(subtrees_q([within], "place_code"))
+    matters = filter_matters(matters, filters, user=user, now=now)
+    return matters.select_related(*LIST_RELATED).order_by("-created_at", "-pk")
+
+
+def my_matters(user, *, limit=None):
+    """Return the matters ``user`` raised or supported, newest first."""
+    matters = (Matter.objects.visible_to(user).filter(_mine_q(user))
+               .select_related("category", "place").order_by("-created_at", "-pk"))
+    return matters[:limit] if limit is not None else matters
+
+
+# --- the inbox (听事) and "my work" -----------------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    handles: bool  # whether the user handles matters at all (else only whistles)
+    matters: object  # active matters their places own, overdue first (None if not handles)
+    parked: object  # matters waiting for the deliberation day
+    whistles: object  # whistles to their departments not yet answered
+
+
+def _handled(user, statuses):
+    query = rules.handled_q(user)
+    if query is None:
+        return Matter.objects.none()
+    return (Matter.objects.visible_to(user).filter(query, status__in=statuses)
+            .select_related(*LIST_RELATED))
+
+
+def waiting_whistles(user):
+    """Return the whistles to the user's departments on matters still whistled, not answered,
+    the earliest deadline first."""
+    department_ids = rules.department_ids(user)
+    if not department_ids:
+        return Whistle.objects.none()
+    return (Whistle.objects.filter(department_id__in=department_ids,
+                                   matter__status=Status.WHISTLED)
+            .exclude(status=WhistleStatus.ANSWERED)
+            .select_related("matter", "department", "matter__place", "matter__category")
+            .order_by("answer_due_at", "report_due_at", "pk"))
+
+
+def inbox(user, *, now=None, parked_limit=50):
+    """Return what waits for ``user``: active matters their places own, overdue first (then
+    by due date), the parked ones, and the whistles waiting for their departments."""
+    now = now or timezone.now()
+    handles = rules.handles_matters(user)
+    matters = parked = None
+    if handles:
+        matters = _handled(user, ACTIVE_STATUSES).annotate(
+            overdue_rank=Case(When(due_at__lt=now, then=Value(0)), default=Value(1),
+                              output_field=IntegerField()),
+        ).order_by("overdue_rank", F("due_at").asc(nulls_last=True), "pk")
+        parked = _handled(user, [Status.AWAITING_DELIBERATION]).order_by(
+            "deliberation_on", "pk")[:parked_limit]
+    return Inbox(handles=handles, matters=matters, parked=parked,
+                 whistles=waiting_whistles(user))
+
+
+def work_summary(user, *, now=None):
+    """Count the active matters owned where ``user`` handles them: open, new and overdue
+    (None when they handle none)."""
+    query = rules.handled_q(user)
+    if query is None:
+        return None
+    owned = Matter.objects.visible_to(user).filter(query, status__in=ACTIVE_STATUSES)
+    return owned.aggregate(
+        open=Count("id"),
+        new=Count("id", filter=Q(status=Status.NEW)),
+        overdue=Count("id", filter=Q(due_at__lt=now or timezone.now())),
+    )
+
+
+# --- one matter -------------------------------------------------------------------------------
+
+
+def matter_detail(user, pk, *, within=None):
+    """Return the matter ``pk`` if ``user`` may see it (with what its page shows), else None."""
+    matters = Matter.objects.visible_to(user).filter(pk=pk)
+    if within is not None:
+        matters = matters.filter(subtrees_q([within], "place_code"))
+    return matters.select_related(*DETAIL_RELATED).first()
+
+
+def whistles_of(matter):
+    return list(matter.whistles.select_related("department").order_by("created_at", "pk"))
+
+
+def timeline_events(matter, *, internal):
+    """Return the matter's events, oldest first; internal ones only for its staff."""
+    events = matter.events.select_related("actor").prefetch_related("photos")
+    if not internal:
+        events = events.filter(visibility=Visibility.PUBLIC)
+    return events
+
+
+def resolutions_of(matter):
+    return list(Resolution.objects.filter(matter=matter).prefetch_related("inspections")
+                .order_by("round"))
+
+
+def offered_actions(matter, user):
+    """Return the actions to offer ``user`` on ``matter`` now (the transition table's allowed
+    actions, less what the service would refuse anyway at the matter's level)."""
+    return [action for action in services.allowed_actions(matter, user)
+            if rules.is_offered(action, matter)]
+
+
+def reporter_block(matter, user, *, staff=None):
+    """Return what ``user`` sees of the matter's reporter, or None.
+
+    The reporter sees themselves; staff of the matter see the reporter with the phone
+    masked unless their role needs it (people.rules.contact_for), and a walk-in's
+    contact in full only if they handle the matter; other people see nobody.
+    """
+    if matter.reporter_id and matter.reporter_id == user.pk:
+        return {"name": matter.reporter.full_name, "phone": matter.reporter.phone or "",
+                "masked": False, "is_self": True, "walk_in": False}
+    if staff is None:
+        staff = rules.sees_internal(user, matter, whistles_of(matter))
+    if not staff:
+        return None
+    if matter.reporter is not None:
+        contact = contact_for(user, matter.reporter)
+        return {"name": matter.reporter.full_name, "phone": contact["phone"],
+                "masked": contact["masked"], "is_self": False, "walk_in": False}
+    if matter.contact_name or matter.contact_phone:
+        handler = rules.is_handler(user, matter)
+        return {"name": matter.contact_name or _("Walk-in"),
+                "phone": matter.contact_phone if handler else mask_phone(matter.contact_phone),
+                "masked": not handler, "is_self": False, "walk_in": True}
+    return {"name": _("Anonymous"), "phone": "", "masked": False, "is_self": False,
+            "walk_in": False}
+
+
+# --- the compound board (公示栏) --------------------------------------------------------------
+
+
+def board(place, user):
+    """Return the results published on the board of compound ``place`` (the newest first),
+    each with its rounds of handling (``rounds``, latest first) and ``user``'s own
+    inspection of each (``mine``); nothing if ``user`` may not see that board."""
+    if not rules.may_see_board(user, place):
+        return Matter.objects.none()
+    mine = Inspection.objects.filter(inspector_id=user.pk) if user.pk else Inspection.objects.none()
+    rounds = Resolution.objects.order_by("-round").prefetch_related(
+        Prefetch("inspections", queryset=mine, to_attr="mine"))
+    return (Matter.objects.published_in(place)
+            .select_related("category", "reporter", "place")
+            .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"))
+            .order_by("-published_at", "-pk"))
+
+
+# --- categories -------------------------------------------------------------------------------
+
+
+def categories_for(who, *, top_level=False):
+    """Return the active categories ``who`` chooses from: a district's own (``who`` a Place),
+    or those of the districts above or within a person's places (a resident: their own
+    district; a superuser: all). ``top_level`` keeps the first level only (the list filter).
+    """
+    categories = Category.objects.filter(is_active=True)
+    if top_level:
+        categories = categories.filter(parent__isnull=True)
+    if isinstance(who, Place):
+        return categories.filter(district=who)
+    scope = scope_for(who)
+    if scope.everything:
+        return categories
+    return categories.filter(Q(district__code__in=scope.place_ancestors)
+                             | subtrees_q(scope.place_roots, "district__code"))
+
+
+# --- public reads (Open311) -------------------------------------------------------------------
+
+
+def public_matters(scope, *, district):
+    """Return every matter of ``district`` a public reader (``scope``: kernel.scope.PUBLIC)
+    may know of, asked for by id or in the public timeline: all of the district's, the
+    caller presenting only public fields (never the reporter). A signed-in scope reads
+    the same rows within what it may see."""
+    if not isinstance(scope, Scope):
+        scope = scope_for(scope)
+    matters = (Matter.objects.all() if scope.public or scope.everything
+               else Matter.objects.visible_to(scope))
+    return matters.filter(district=district)
+
+
+def public_requests(scope, *, district, start=None, end=None, statuses=None, categories=None):
+    """Return the matters of ``district`` a public search lists, newest first: those not
+    accepted left out; ``start``/``end`` (raised between), ``statuses`` and ``categories``
+    (ids: matters in them or directly below) narrow the list."""
+    matters = public_matters(scope, district=district).exclude(
+        status__in=HIDDEN_FROM_PUBLIC_SEARCH)
+    if start is not None:
+        matters = matters.filter(created_at__gte=start)
+    if end is not None:
+        matters = matters.filter(created_at__lte=end)
+    if statuses:
+        matters = matters.filter(status__in=statuses)
+    if categories:
+        matters = matters.filter(Q(category_id__in=categories)
+                                 | Q(category__parent_id__in=categories))
+    return matters.order_by("-created_at", "-pk")
