@@ -9,8 +9,10 @@ STAMP     := $(VENV)/.installed-$(LOCK_HASH)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Tests run in parallel (pytest-xdist), one worker per core by default.
+PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: install system-deps demo test test-sqlite test-postgres clean lock
+.PHONY: install system-deps demo test test-sqlite test-postgres lint clean lock
 
 install: $(STAMP)
 
@@ -34,18 +36,24 @@ demo: install
 	$(DEMO_ENV) $(PY) -m tongxin print_demo_logins
 	exec $(DEMO_ENV) $(PY) scripts/serve.py --bind $(HOST):$(PORT)
 
-# Run both backends even if the first fails; fail if either did.
+# The layer contracts (import-linter, docs/architecture.md) and ruff, then both backends
+# even if the first fails; fail if any did.
 test: install system-deps
 	@rc=0; \
+	$(MAKE) --no-print-directory lint || rc=1; \
 	$(MAKE) --no-print-directory test-sqlite || rc=1; \
 	$(MAKE) --no-print-directory test-postgres || rc=1; \
 	exit $$rc
 
+lint: install
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check .
+
 test-sqlite: install
-	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: install
-	$(PY) scripts/with_postgres.py -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(PY) scripts/with_postgres.py -- $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf var $(VENV)

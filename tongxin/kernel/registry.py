@@ -97,6 +97,9 @@ class Manifest:
     # the transaction that stamps the breach; ``deadline_counts`` names the keys it reports.
     deadline_handlers: dict = field(default_factory=dict)
     deadline_counts: list = field(default_factory=list)
+    # Extension points a lower app offers and a higher one fills: "hook name" → callable,
+    # e.g. the matter page asks "matters.category_suggestions" without importing triage.
+    hooks: dict = field(default_factory=dict)
 
 
 _MANIFESTS: dict[str, Manifest] = {}
@@ -170,6 +173,14 @@ def deadline_handler(label):
 
 def deadline_counts():
     return [key for m in manifests() for key in m.deadline_counts]
+
+
+def hook(name):
+    """Return the callable some app declared for extension point ``name``, or None."""
+    for m in manifests():
+        if name in m.hooks:
+            return m.hooks[name]
+    return None
 
 
 def subject(label):

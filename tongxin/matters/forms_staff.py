@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.deadlines import policy
+from tongxin.kernel import registry
 from tongxin.matters.choices import (
     LEVEL_ORDER,
     Channel,
@@ -155,14 +156,12 @@ class ResolveForm(MatterActionForm):
     findings = ()
 
     def clean(self):
-        from tongxin.triage import replies
-
         data = super().clean()
         if self.errors:
             return data
-        self.findings = replies.warnings_in(replies.check(
-            self.matter, what_was_done=data["what_was_done"], basis=data["basis"],
-            standard=data["standard"]))
+        check = registry.hook("matters.reply_warnings")  # declared by triage
+        self.findings = check(self.matter, what_was_done=data["what_was_done"],
+                              basis=data["basis"], standard=data["standard"]) if check else ()
         codes = sorted({f.code for f in self.findings})
         confirmed = set(data.get("warned", "").split(","))
         if self.findings and not (data.get("publish_anyway") and set(codes) <= confirmed):

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,11 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import audit
 from tongxin.kernel import registry
-from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import scope_for
-from tongxin.matters.choices import ACTIVE_STATUSES, Status
-from tongxin.matters.models import Matter, Support
-from tongxin.matters.rules import HANDLER_ROLES
+from tongxin.matters.selectors import my_matters, work_summary
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.rules import contact_for
@@ -64,32 +61,6 @@ def home(request):
         )
     context["my_matters"] = my_matters(user, limit=5)
     return render(request, "portal/home_resident.html", context)
-
-
-# TODO(issue 11): use tongxin.matters.selectors.my_matters(user, limit=None) once it exists.
-def my_matters(user, limit=None):
-    """Return the matters ``user`` raised or supports, newest first."""
-    matters = (
-        Matter.objects.filter(Q(reporter=user) | Q(pk__in=Support.objects.filter(person=user)
-                                                   .values("matter_id")))
-        .select_related("category").order_by("-created_at")
-    )
-    return matters[:limit]
-
-
-# TODO(issue 11): use tongxin.matters.selectors.work_summary(user) once it exists.
-def work_summary(user):
-    """Count what waits for the user: matters owned where they handle, new and overdue."""
-    scope = scope_for(user)
-    roots = scope.roots_for_roles(HANDLER_ROLES) if not scope.everything else ("",)
-    if not roots:
-        return None
-    owned = Matter.objects.filter(subtrees_q(roots, "owner_code"), status__in=ACTIVE_STATUSES)
-    return owned.aggregate(
-        open=Count("id"),
-        new=Count("id", filter=Q(status=Status.NEW)),
-        overdue=Count("id", filter=Q(due_at__lt=timezone.now())),
-    )
 
 
 # --- places ----------------------------------------------------------------------------

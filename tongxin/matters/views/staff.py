@@ -19,6 +19,7 @@ from tongxin.core import audit
 from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.masking import mask_phone
 from tongxin.core.ratelimit import limited
+from tongxin.kernel import registry
 from tongxin.matters import forms_staff as forms
 from tongxin.matters import rules, selectors, services
 from tongxin.matters.actions import ACTIONS, PAGE_ACTIONS, WHISTLE_ACTIONS
@@ -114,11 +115,10 @@ def _reporter_context(matter, user):
 
 def _triage_suggestions(matter, allowed):
     """Smart triage's top-3 categories and routed handler, for the hear and recategorise forms."""
-    if not {"triage", "recategorise"} & set(allowed):
+    suggest = registry.hook("matters.category_suggestions")  # declared by triage
+    if suggest is None or not {"triage", "recategorise"} & set(allowed):
         return None
-    from tongxin.triage.hear import suggestions_for
-
-    return suggestions_for(matter)
+    return suggest(matter)
 
 
 def _render_detail(request, matter, bound=None, status=200):
