@@ -418,7 +418,7 @@ class MatterSupport(MatterMixin, APIView):
     def post(self, request, pk):
         matter = within_jurisdiction(Matter.objects.all(), request).filter(pk=pk).select_related(
             "place").first()
-        if matter is None or not services.may_raise_at(request.user, matter.place):
+        if matter is None or not rules.may_raise_at(request.user, matter.place):
             raise NotFound()
         matter = services.support(matter, by=request.user)
         return Response(matter_detail(request, matter))

@@ -7,7 +7,12 @@ from django.db.models import Q
 from tongxin.kernel.paths import subtrees_q
 from tongxin.matters.choices import Level
 from tongxin.people.choices import Role
+from tongxin.people.rules import is_staff_member
 from tongxin.people.scope import scope_for
+from tongxin.places.choices import PlaceKind
+from tongxin.places.models import Place
+
+__all__ = ["is_staff_member"]  # one predicate, defined by people, used in matters' perms
 
 # Roles that see the matters in the places where they hold them.
 MATTER_ROLES = frozenset({
@@ -142,11 +147,6 @@ def has_inbox(user):
 
 
 @rules.predicate
-def is_staff_member(user):
-    return scope_for(user).staff
-
-
-@rules.predicate
 def lives_somewhere(user):
     return bool(getattr(user, "household_id", None))
 
@@ -156,3 +156,23 @@ rules.add_perm("matters.list_matters", is_staff_member)
 rules.add_perm("matters.raise_matter", lives_somewhere | can_record_for_others)
 rules.add_perm("matters.record_for_others", can_record_for_others)
 rules.add_perm("matters.view_inbox", has_inbox)
+
+
+def may_raise_at(user, place):
+    """A resident raises (or says "me too") in their own compound; staff wherever they
+    record matters."""
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    if scope.covers_for_roles(RECORDER_ROLES, place.code):
+        return True
+    if user.household_id:
+        compound = place_of_kind(user.household, PlaceKind.COMPOUND)
+        return compound is not None and place.code.startswith(compound.code)
+    return False
+
+
+def place_of_kind(place, kind):
+    """Return the place of ``kind`` at or above ``place`` (the nearest), or None."""
+    return Place.objects.filter(code__in=[*place.ancestor_codes(), place.code],
+                                kind=kind).order_by("-depth").first()

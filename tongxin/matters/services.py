@@ -42,7 +42,6 @@ from tongxin.matters.models import (
 from tongxin.matters.photos import attach_photos
 from tongxin.matters.transitions import MATTER_FLOW, SUPPORTABLE, WHISTLE_FLOW
 from tongxin.orgs.choices import OrgKind
-from tongxin.people.scope import scope_for
 from tongxin.people.validators import normalise_phone
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
@@ -219,20 +218,6 @@ def _note(value, *, required=False, field="note", max_length=2000):
 # --- raise (说事) and "me too" -----------------------------------------------------------------
 
 
-def may_raise_at(user, place):
-    """A resident raises in their own compound; staff wherever they see matters."""
-    scope = scope_for(user)
-    if scope.everything:
-        return True
-    if any(role in rules.RECORDER_ROLES and place.code.startswith(root)
-           for role, root in scope.role_places):
-        return True
-    if user.household_id:
-        compound = owner_for(user.household, PlaceKind.COMPOUND)
-        return place.code.startswith(compound.code)
-    return False
-
-
 def raise_matter(*, by, title, description, category, place=None, reporter=None,
                  channel=Channel.ONLINE, level=Level.GRID, publish_consent=False,
                  contact_name="", contact_phone="", emergency=False, photos=(),
@@ -271,7 +256,7 @@ def _raise(*, by, title, description, category, place, reporter, channel, level,
         if by.household_id is None:
             raise ServiceError("place_required", _("Please choose where the matter is."))
         place = by.household.parent  # the building
-    if not may_raise_at(by, place):
+    if not rules.may_raise_at(by, place):
         raise PermissionDenied("place_not_allowed",
                                _("You cannot raise a matter for that place."))
     if place.kind in (PlaceKind.DISTRICT, PlaceKind.STREET, PlaceKind.PROVINCE, PlaceKind.CITY):
@@ -344,7 +329,7 @@ def support(matter, *, by):
         raise TransitionError("not_now", _("This matter is no longer open for support."))
     if matter.reporter_id == by.pk:
         raise ServiceError("own_matter", _("You raised this matter yourself."))
-    if not may_raise_at(by, matter.place):
+    if not rules.may_raise_at(by, matter.place):
         raise PermissionDenied("place_not_allowed", _("You can support matters in your own compound."))
     _support, created = Support.objects.get_or_create(matter=matter, person=by)
     if created:

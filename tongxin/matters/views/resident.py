@@ -138,7 +138,7 @@ def support(request, pk):
     """Add the resident's "me too" to an open matter in their compound."""
     _household_or_403(request.user)
     matter = get_object_or_404(Matter.objects.select_related("place"), pk=pk)
-    if not services.may_raise_at(request.user, matter.place):
+    if not rules.may_raise_at(request.user, matter.place):
         raise Http404
     error = None
     if matter.reporter_id == request.user.pk:
