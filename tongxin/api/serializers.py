@@ -455,9 +455,14 @@ class NoticeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=NoticeKind.choices)
     text = serializers.CharField(help_text="The notice in the caller's language.")
-    matter = serializers.IntegerField(source="matter_id", allow_null=True)
+    matter = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_matter(self, notice):
+        """The matter the notice is about, if it is about one."""
+        return int(notice.subject_id) if notice.subject_type == "matters.matter" else None
 
 
 class NoticeFilterSerializer(serializers.Serializer):

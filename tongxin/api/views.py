@@ -93,7 +93,7 @@ def visible_notices(request):
     notices = Notice.objects.visible_to(request.user)
     code = jurisdiction_code(request)
     if code is not None:
-        notices = notices.filter(Q(matter__isnull=True) | subtree_q(code, "matter__place_code"))
+        notices = notices.filter(Q(place_code="") | subtree_q(code, "place_code"))
     return notices
 
 

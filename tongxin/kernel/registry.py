@@ -4,7 +4,8 @@ Every app has a ``manifest.py`` that the kernel imports at start-up (apps.py). I
 the app calls ``register(...)`` with what the cross-cutting apps need of it:
 
 - ``personal_data``: sections of a person's data, for export and erasure (privacy);
-- ``notice_kinds``: the notices it sends, with their wording (notices);
+- ``notice_kinds``: the notices it sends, with their wording: kind → a lazy text
+  formatted with the notice's params, or a callable params → text (notices);
 - ``webhook_events``: event kinds partners may subscribe to, and the payload (webhooks);
 - ``rates`` and ``counters``: the figures ledgers and dashboards show (ledgers);
 - ``demo_seed``: how it fills the demo district (demo);
@@ -53,6 +54,7 @@ class Subject:
     url: object = None  # url(obj) → path, or None
     place_code: object = None  # place_code(obj) → str
     title: object = None  # title(obj) → short text, e.g. "诉求 2026-000001"
+    link_text: object = None  # the words of a link to its page, e.g. _("Open the matter")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@
 from tongxin.kernel import events, registry
 from tongxin.matters import (
     demo_seed,  # noqa: F401  (registers the demo categories)
+    integrations,
+    notices,
     personal_data,  # noqa: F401  (registers the personal data sections)
     services,
 )
@@ -14,6 +16,10 @@ events.subscribe("matters.*", send_notices)
 
 registry.register(
     "matters",
+    # The notices it sends, how a matter is linked and placed, what partners may hear.
+    notice_kinds=notices.NOTICE_KINDS,
+    subjects=integrations.SUBJECTS,
+    webhook_events=integrations.WEBHOOK_EVENTS,
     # What the deadline scan does when a matter's or a whistle's deadline passes, and the
     # counts it reports (``tongxin check-deadlines``).
     deadline_handlers={

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.matters.choices import Status
+
 
 class NoticeKind(models.TextChoices):
     """What a notice says; the text is rendered in the reader's language when shown."""
@@ -16,3 +18,14 @@ class NoticeKind(models.TextChoices):
     DEPARTMENT_LATE = "department_late", _(
         "%(department)s has not reported in on matter %(number)s (due %(due)s).")
     RESOLVED = "resolved", _("Matter %(number)s was resolved: please inspect or rate it.")
+
+
+def _status_wording(params):
+    """Word a status notice, the status code shown as its label in the reader's language."""
+    return str(NoticeKind.STATUS.label) % {**params, "status": Status(params["status"]).label}
+
+
+# The wording of each kind (registry ``notice_kinds``): a lazy text filled with the
+# notice's params, or a callable that receives the params and returns the text.
+NOTICE_KINDS = {kind.value: kind.label for kind in NoticeKind}
+NOTICE_KINDS[NoticeKind.STATUS.value] = _status_wording

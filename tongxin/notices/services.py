@@ -1,22 +1,35 @@
-"""Notify people: an in-app notice now, an e-mail through a background task after commit."""
+"""Notify people: an in-app notice now, an e-mail through a background task after commit.
+
+The notices app knows no domain: a notice's kind and wording are declared by the app
+that sends it (registry ``notice_kinds``), and what it is about is any record (its
+``subject``), linked in the inbox through the registry's ``subjects``.
+"""
 
 from django.db import transaction
 from django.utils import timezone
 
 from tongxin.notices.models import Notice
+from tongxin.notices.tasks import send_notice_emails
 
 
 def notify(recipients, kind, *, subject=None, matter=None, **params):
-    """Queue a notice of ``kind`` for each distinct recipient; call inside the service's transaction."""
-    matter = matter or subject  # transitional until notices take any subject
+    """Queue a notice of ``kind`` about ``subject`` for each distinct recipient.
+
+    ``kind`` is a notice kind an app declared (registry ``notice_kinds``); ``params``
+    (JSON values) fill its wording when it is shown, in the reader's language.
+    ``subject`` is the record the notice is about (any model instance), or None. Call
+    it inside the service's transaction: a rolled-back change leaves no notice and
+    sends no e-mail.
+    """
+    # Deprecated: ``matter=`` is the old name of ``subject=``, kept until every caller
+    # passes ``subject=`` (issue 11).
+    subject = subject if subject is not None else matter
     people = {person.pk: person for person in recipients if person is not None}
     notices = Notice.objects.bulk_create(
-        Notice(recipient_id=pk, kind=kind, params=params, matter=matter) for pk in people
+        Notice(recipient_id=pk, kind=str(kind), params=params, subject=subject) for pk in people
     )
     emails = [n.pk for n in notices if getattr(people[n.recipient_id], "email", "")]
     if emails:
-        from tongxin.notices.tasks import send_notice_emails
-
         transaction.on_commit(lambda: send_notice_emails.enqueue(emails))
     return notices
 

@@ -12,7 +12,7 @@ from tongxin.notices.models import Notice
 def send_notice_emails(notice_ids):
     """E-mail each notice to its recipient, in the site's default language."""
     with translation.override(settings.LANGUAGE_CODE):
-        for notice in Notice.objects.filter(pk__in=notice_ids).select_related("recipient", "matter"):
+        for notice in Notice.objects.filter(pk__in=notice_ids).select_related("recipient"):
             send_mail(
                 subject=notice.text[:80], message=notice.text,
                 from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[notice.recipient.email],

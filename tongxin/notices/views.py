@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from tongxin.notices import services
+from tongxin.notices import selectors, services
 from tongxin.notices.models import Notice
 
 PAGE_SIZE = 30
@@ -16,10 +16,9 @@ PAGE_SIZE = 30
 @login_required
 def inbox(request):
     """List the user's notices, newest first, the unread ones marked."""
-    notices = Notice.objects.visible_to(request.user).only(
-        "pk", "kind", "params", "matter_id", "created_at", "read_at")
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
-    unread = Notice.objects.visible_to(request.user).unread().count()
+    page = Paginator(selectors.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_links(page.object_list)
+    unread = selectors.unread_count(request.user)
     return render(request, "notices/inbox.html", {"page": page, "unread": unread})
 
 

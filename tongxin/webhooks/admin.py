@@ -13,14 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.errors import ServiceError
 from tongxin.webhooks import services
-from tongxin.webhooks.choices import EventType
+from tongxin.webhooks.choices import event_choices
 from tongxin.webhooks.models import Delivery, DeliveryAttempt, Subscription
 
 
 class SubscriptionForm(forms.ModelForm):
     url = forms.URLField(label=_("address"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        label=_("events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple,
+        label=_("events"), choices=event_choices, widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -49,7 +49,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("events"))
     def event_list(self, subscription):
-        labels = dict(EventType.choices)
+        labels = dict(event_choices())
         return ", ".join(str(labels.get(e, e)) for e in subscription.events)
 
     def save_model(self, request, obj, form, change):
@@ -88,18 +88,26 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["pk", "event_type", "subscription", "matter", "status", "attempts",
+    list_display = ["pk", "event", "subscription", "subject", "status", "attempts",
                     "last_status_code", "next_attempt_at", "created_at"]
     list_filter = ["status", "event_type"]
-    list_select_related = ["subscription__organisation", "matter"]
+    list_select_related = ["subscription__organisation"]
     search_fields = ["subscription__organisation__name", "subscription__url"]
     date_hierarchy = "created_at"
     fields = readonly_fields = [
-        "subscription", "event_type", "matter", "status", "attempts", "next_attempt_at",
+        "subscription", "event", "subject", "status", "attempts", "next_attempt_at",
         "last_status_code", "last_error", "created_at", "delivered_at", "payload_json",
     ]
     inlines = [DeliveryAttemptInline]
     actions = ["send_again"]
+
+    @admin.display(description=_("event"), ordering="event_type")
+    def event(self, delivery):
+        return dict(event_choices()).get(delivery.event_type, delivery.event_type)
+
+    @admin.display(description=_("subject"))
+    def subject(self, delivery):
+        return f"{delivery.subject_type} #{delivery.subject_id}" if delivery.subject_type else "-"
 
     @admin.display(description=_("payload"))
     def payload_json(self, delivery):

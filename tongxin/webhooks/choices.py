@@ -3,25 +3,17 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class EventType(models.TextChoices):
-    CREATED = "matter.created", _("Matter raised")
-    ASSIGNED = "matter.assigned", _("Matter assigned (triaged, escalated, whistled, reopened)")
-    RESOLVED = "matter.resolved", _("Matter resolved")
-    RATED = "matter.rated", _("Matter rated")
+from tongxin.kernel import registry
 
 
-# Which timeline action (MatterEvent.action, matters.services) is which event type.
-# Actions not listed here are not sent to partner systems.
-ACTION_EVENTS = {
-    "raised": EventType.CREATED,
-    "triaged": EventType.ASSIGNED,
-    "escalated": EventType.ASSIGNED,
-    "whistled": EventType.ASSIGNED,
-    "reopened": EventType.ASSIGNED,
-    "resolved": EventType.RESOLVED,
-    "rated": EventType.RATED,
-}
+def event_choices():
+    """Return (name, label) of every event partners may subscribe to, as the apps declared
+    them (registry ``webhook_events``), in the order of INSTALLED_APPS."""
+    return [(event.name, event.label) for event in registry.webhook_events()]
+
+
+def event_names():
+    return [name for name, _label in event_choices()]
 
 
 class DeliveryStatus(models.TextChoices):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.errors import ServiceError
-from tongxin.webhooks.choices import DeliveryStatus, EventType
+from tongxin.webhooks.choices import DeliveryStatus, event_names
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -53,17 +53,18 @@ def validate_webhook_url(url):
 def validate_event_types(value):
     if not isinstance(value, list) or not value:
         raise ServiceError("webhook_events_required", _("Choose at least one event."))
-    unknown = [v for v in value if v not in EventType.values]
+    known = set(event_names())
+    unknown = [v for v in value if v not in known]
     if unknown:
         raise ServiceError("webhook_events_unknown", _("Unknown event: %(events)s."),
                            params={"events": ", ".join(map(str, unknown))})
 
 
 class Subscription(models.Model):
-    """A partner system of an organisation that wants to hear about matters in its place.
+    """A partner system of an organisation that wants to hear about what happens in its place.
 
-    It hears only of matters at or under the organisation's place, so a partner of one
-    community never learns of another's. ``secret`` signs every request (HMAC-SHA256);
+    It hears only of records (matters …) at or under the organisation's place, so a
+    partner of one community never learns of another's. ``secret`` signs every request (HMAC-SHA256);
     it has to be kept as it is to sign with, unlike an API key, of which only a hash is kept.
     """
 
@@ -93,7 +94,7 @@ class Subscription(models.Model):
         return self.active and event_type in self.events
 
     def covers(self, place_code):
-        """Return whether a matter at ``place_code`` lies inside the organisation's place."""
+        """Return whether a record at ``place_code`` lies inside the organisation's place."""
         return place_code.startswith(self.organisation.place.code)
 
 
@@ -109,9 +110,10 @@ class Delivery(models.Model):
 
     subscription = models.ForeignKey(Subscription, verbose_name=_("subscription"),
                                      on_delete=models.CASCADE, related_name="deliveries")
-    event_type = models.CharField(_("event"), max_length=32, choices=EventType.choices)
-    matter = models.ForeignKey("matters.Matter", verbose_name=_("matter"), null=True,
-                               blank=True, on_delete=models.SET_NULL, related_name="+")
+    event_type = models.CharField(_("event"), max_length=32)  # a registered webhook event
+    # What the event happened to, named as kernel events name it (the record may be gone).
+    subject_type = models.CharField(_("subject type"), max_length=64, blank=True)
+    subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
     payload = models.JSONField(_("payload"), default=dict)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     status = models.CharField(_("status"), max_length=12, choices=DeliveryStatus.choices,

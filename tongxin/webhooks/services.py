@@ -1,9 +1,11 @@
-"""Webhooks: subscriptions, the deliveries a matter event creates, and sending them.
+"""Webhooks: subscriptions, the deliveries a kernel event creates, and sending them.
 
-A matter event (matters.services._event) becomes one Delivery per matching
-subscription, written in the same transaction as the event; after commit a task
-POSTs it. A receiver that fails is retried along BACKOFF until the table runs
-out, and every try is kept as a DeliveryAttempt (the delivery log).
+The webhooks app knows no domain: an app declares which of its kernel events partners
+may subscribe to, and their payload (registry ``webhook_events``), and where its
+records are (registry ``subjects``). After the change commits, each such event becomes
+one Delivery per matching subscription (``create_deliveries``, a subscriber); after
+that commits, a task POSTs it. A receiver that fails is retried along BACKOFF until the
+table runs out, and every try is kept as a DeliveryAttempt (the delivery log).
 
 Sending is at least once: a receiver may see a delivery twice (a worker that died
 after sending, a retry racing a slow answer) and should ignore a repeated
@@ -20,18 +22,17 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core.errors import ServiceError
 from tongxin.core.models import record_event
-from tongxin.webhooks.choices import ACTION_EVENTS, DeliveryStatus, EventType
+from tongxin.kernel import registry
+from tongxin.webhooks.choices import DeliveryStatus, event_names
 from tongxin.webhooks.models import (
     Delivery,
     DeliveryAttempt,
@@ -71,7 +72,7 @@ def generate_secret():
 def _clean_events(events):
     chosen = {str(e) for e in (events or [])}
     validate_event_types(sorted(chosen))
-    return [e for e in EventType.values if e in chosen]
+    return [e for e in event_names() if e in chosen]
 
 
 def _clean_url(url):
@@ -127,74 +128,79 @@ def rotate_secret(subscription, *, by=None):
     return subscription
 
 
-# --- from a matter event to deliveries ---------------------------------------------------------
-
-
-def matter_url(matter):
-    """Return the staff page of a matter, absolute when TONGXIN_SITE_URL is set."""
-    site = getattr(settings, "TONGXIN_SITE_URL", "").rstrip("/")
-    return site + reverse("matters:detail", args=[matter.pk])
+# --- from a kernel event to deliveries ---------------------------------------------------------
 
 
 def _iso(dt):
     return timezone.localtime(dt).isoformat() if dt else None
 
 
-def matter_payload(matter):
-    """Return what a partner learns of a matter: no reporter, no name, no phone."""
-    return {
-        "id": matter.pk,
-        "number": matter.number,
-        "title": matter.title,
-        "status": str(matter.status),
-        "category": matter.category.name,
-        "place_code": matter.place_code,
-        "owner_level": str(matter.owner_level),
-        "due_at": _iso(matter.due_at),
-        "satisfaction": str(matter.satisfaction) or None,
-        "url": matter_url(matter),
-    }
+def occurred_at(event):
+    """Return when ``event`` happened, in local time: its payload's ``at`` (ISO), or now."""
+    try:
+        at = datetime.fromisoformat(event.payload.get("at") or "")
+    except (TypeError, ValueError):
+        at = None
+    if at is not None and timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    return _iso(at or timezone.now())
 
 
-def subscriptions_for(matter, event_type):
-    """Return the active subscriptions that want ``event_type`` for a matter in their place."""
-    code = matter.place_code
-    # The organisation's place is the matter's place or one of its ancestors, and a
+def subscriptions_for(place_code, event_name):
+    """Return the active subscriptions that want ``event_name`` for a record at ``place_code``."""
+    code = place_code or ""
+    # The organisation's place is the record's place or one of its ancestors, and a
     # place's ancestors are the prefixes of its code: one indexed lookup.
     candidates = Subscription.objects.filter(
         active=True, organisation__place__code__in=[code[:n] for n in range(1, len(code) + 1)],
     ).select_related("organisation__place").order_by("pk")
-    return [s for s in candidates if s.wants(event_type) and s.covers(code)]
+    return [s for s in candidates if s.wants(event_name) and s.covers(code)]
+
+
+def create_deliveries(event):
+    """Create the deliveries a kernel event calls for, and send them after commit.
+
+    Subscribed to every kernel event (manifest.py): an event kind that some app
+    declared as a webhook event (registry ``webhook_events``) becomes one Delivery per
+    active subscription of an organisation at or above the subject's place (registry
+    ``subjects``). It runs after the change has committed, in a transaction of its
+    own, so a change that rolls back produces no delivery.
+    """
+    declared = [w for w in registry.webhook_events() if event.kind in w.kinds]
+    subject = event.subject if declared else None
+    if subject is None:
+        return []
+    place_code = registry.subject_place_code(subject)
+    now = timezone.now()
+    deliveries = []
+    for webhook_event in declared:
+        subscriptions = subscriptions_for(place_code, webhook_event.name)
+        part = webhook_event.payload(event) if subscriptions else None
+        if part is None:
+            continue
+        body = {"type": webhook_event.name, "occurred_at": occurred_at(event), **part}
+        for subscription in subscriptions:
+            delivery = Delivery.objects.create(
+                subscription=subscription, event_type=webhook_event.name,
+                subject_type=event.subject_type, subject_id=event.subject_id,
+                next_attempt_at=now, created_at=now,
+            )
+            # The delivery's id is part of the body, so the body is written once it has one.
+            delivery.payload = {"id": delivery.pk, **body}
+            delivery.save(update_fields=["payload"])
+            deliveries.append(delivery)
+    if deliveries:
+        _send_on_commit([d.pk for d in deliveries])
+    return deliveries
 
 
 def matter_event_happened(event):
-    """Create the deliveries a matter event calls for and send them after commit.
+    """Deprecated and inert: deliveries come from kernel events (``create_deliveries``).
 
-    Call inside the service's transaction (matters.services._event does): if the
-    change rolls back, so do its deliveries, and nothing is sent.
+    Kept only so that matters.services, which still calls it, works until it publishes
+    its timeline as kernel events instead (issue 11); then it goes.
     """
-    event_type = ACTION_EVENTS.get(event.action)
-    if event_type is None:
-        return []
-    matter = event.matter
-    subscriptions = subscriptions_for(matter, event_type)
-    if not subscriptions:
-        return []
-    body = {"type": event_type.value, "occurred_at": _iso(event.at),
-            "matter": matter_payload(matter)}
-    now = timezone.now()
-    deliveries = []
-    for subscription in subscriptions:
-        delivery = Delivery.objects.create(
-            subscription=subscription, event_type=event_type, matter=matter,
-            next_attempt_at=now, created_at=now,
-        )
-        # The delivery's id is part of the body, so the body is written once it has one.
-        delivery.payload = {"id": delivery.pk, **body}
-        delivery.save(update_fields=["payload"])
-        deliveries.append(delivery)
-    _send_on_commit([d.pk for d in deliveries])
-    return deliveries
+    return []
 
 
 def _send_on_commit(delivery_ids):
@@ -204,7 +210,7 @@ def _send_on_commit(delivery_ids):
         for pk in delivery_ids:
             deliver_webhook.enqueue(pk)
 
-    # robust: a queue that is down must not fail the matter change that already
+    # robust: a queue that is down must not fail the deliveries that already
     # committed; the retry scan sends what was not queued.
     transaction.on_commit(enqueue, robust=True)
 

@@ -5,7 +5,7 @@ from django_tasks import task
 
 @task()
 def deliver_webhook(delivery_id):
-    """Send one delivery (queued when its matter event commits); return its status."""
+    """Send one delivery (queued when it commits); return its status."""
     from tongxin.webhooks.services import deliver
 
     delivery = deliver(delivery_id)

@@ -43,7 +43,7 @@ def people(world, roles):
 
 
 def recipients(matter, kind):
-    return set(Notice.objects.filter(matter=matter, kind=kind).values_list("recipient_id",
+    return set(Notice.objects.about(matter).filter(kind=kind).values_list("recipient_id",
                                                                              flat=True))
 
 
@@ -277,7 +277,7 @@ def test_a_department_that_reported_in_on_time_is_not_flagged(world, frozen, whi
 
 
 def kinds_for(person, matter):
-    return list(Notice.objects.filter(recipient=person, matter=matter).order_by("pk")
+    return list(Notice.objects.about(matter).filter(recipient=person).order_by("pk")
                 .values_list("kind", "params__status"))
 
 

@@ -426,7 +426,9 @@ def test_the_demo_matters_are_numbered_in_script_order(demo):
 def test_every_demo_matter_went_through_the_services(demo):
     raised = MatterEvent.objects.filter(action="raised", matter__in=demo_matters())
     assert raised.count() == 40
-    assert Notice.objects.filter(kind=NoticeKind.RAISED, matter__in=demo_matters()).exists()
+    demo_ids = [str(pk) for pk in demo_matters().values_list("pk", flat=True)]
+    assert Notice.objects.filter(kind=NoticeKind.RAISED, subject_type="matters.matter",
+                                 subject_id__in=demo_ids).exists()
     assert MatterEvent.objects.filter(action="department_answered").count() == 1
 
 

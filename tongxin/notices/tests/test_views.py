@@ -11,8 +11,8 @@ from django.utils import translation
 
 from tongxin.matters.choices import Status
 from tongxin.matters.models import Category
+from tongxin.matters.notices import NoticeKind
 from tongxin.matters.services import raise_matter
-from tongxin.notices.choices import NoticeKind
 from tongxin.notices.context_processors import unread_count
 from tongxin.notices.models import Notice
 from tongxin.notices.services import notify

@@ -76,3 +76,10 @@ def receiver(start_receiver):
 def down_url():
     """Return an address on 127.0.0.1 where no receiver listens (connection refused)."""
     return f"http://127.0.0.1:{free_port()}/hooks/tongxin"
+
+
+@pytest.fixture
+def queue_down(monkeypatch):
+    """Queue no delivery task when deliveries commit, as when the task queue is down: the
+    deliveries wait, pending, for the retry scan (or for a test to send them)."""
+    monkeypatch.setattr("tongxin.webhooks.services._send_on_commit", lambda delivery_ids: None)

@@ -6,7 +6,6 @@ import hmac
 import pytest
 
 from tongxin.core.errors import ServiceError
-from tongxin.webhooks.choices import EventType
 from tongxin.webhooks.models import validate_webhook_url
 from tongxin.webhooks.services import create_subscription, sign, verify_signature
 
@@ -54,7 +53,7 @@ def test_creating_a_subscription_checks_the_address_and_the_events(world, settin
     settings.DEBUG = False
     with pytest.raises(ServiceError) as insecure:
         create_subscription(organisation=world.partner, url="http://partner.example/h",
-                            events=[EventType.CREATED])
+                            events=["matter.created"])
     assert insecure.value.code == "webhook_url_insecure"
     with pytest.raises(ServiceError) as no_events:
         create_subscription(organisation=world.partner, url="https://partner.example/h", events=[])
@@ -69,15 +68,15 @@ def test_a_new_subscription_has_its_own_secret_and_is_recorded(world):
     from tongxin.core.models import Event
 
     one = create_subscription(organisation=world.partner, url="https://a.example/h",
-                              events=[EventType.RESOLVED, EventType.CREATED, EventType.CREATED])
+                              events=["matter.resolved", "matter.created", "matter.created"])
     two = create_subscription(organisation=world.partner, url="https://b.example/h",
-                              events=[EventType.CREATED])
+                              events=["matter.created"])
     assert len(one.secret) == 64 and one.secret != two.secret
     assert one.events == ["matter.created", "matter.resolved"]
     assert Event.objects.filter(action="webhook.subscribed").count() == 2
     with pytest.raises(ServiceError) as twice:
         create_subscription(organisation=world.partner, url="https://a.example/h",
-                            events=[EventType.CREATED])
+                            events=["matter.created"])
     assert twice.value.code == "webhook_duplicate"
 
 

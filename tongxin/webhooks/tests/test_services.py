@@ -7,15 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
+from tongxin.kernel import events
+from tongxin.kernel.models import PublishedEvent
 from tongxin.matters import services as matters
 from tongxin.matters.choices import Kind
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.services import create_organisation
 from tongxin.people.choices import Role
-from tongxin.webhooks.choices import DeliveryStatus, EventType
+from tongxin.webhooks.choices import DeliveryStatus
 from tongxin.webhooks.models import Delivery, DeliveryAttempt
 from tongxin.webhooks.services import (
     BACKOFF,
@@ -35,19 +38,17 @@ T0 = datetime(2026, 11, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 @pytest.fixture
 def subscribe(world):
-    def make(url, events=(EventType.CREATED, EventType.RESOLVED), organisation=None):
+    def make(url, events=("matter.created", "matter.resolved"), organisation=None):
         return create_subscription(organisation=organisation or world.partner, url=url,
                                    events=list(events))
     return make
 
 
 @pytest.fixture
-def raise_and_commit(new_matter, django_capture_on_commit_callbacks):
-    """Raise a matter and run what its transaction queued on commit (the deliveries)."""
-    def make(**fields):
-        with django_capture_on_commit_callbacks(execute=True):
-            return new_matter(**fields)
-    return make
+def raise_and_commit(new_matter):
+    """Raise a matter; its transaction commits, and what it queued on commit runs, as in
+    production (tongxin/conftest.py): the deliveries are created and sent."""
+    return new_matter
 
 
 @pytest.fixture
@@ -102,42 +103,40 @@ def test_raising_a_matter_sends_one_signed_post_to_the_partner_of_its_community(
     assert log(delivery) == [(200, "")]
 
 
-def test_only_the_subscribed_events_are_sent(world, receiver, subscribe, new_matter, grid_worker,
-                                             django_capture_on_commit_callbacks):
-    subscribe(receiver.url, events=[EventType.RESOLVED])
-    with django_capture_on_commit_callbacks(execute=True):
-        matter = new_matter()
-        matters.triage(matter, by=grid_worker, kind=Kind.IMMEDIATE)
-        matters.resolve(matter, by=grid_worker, what_was_done="已清理", basis="物业合同",
-                        standard="通道畅通")
+def test_only_the_subscribed_events_are_sent(world, receiver, subscribe, new_matter, grid_worker):
+    subscribe(receiver.url, events=["matter.resolved"])
+    matter = new_matter()
+    matters.triage(matter, by=grid_worker, kind=Kind.IMMEDIATE)
+    matters.resolve(matter, by=grid_worker, what_was_done="已清理", basis="物业合同",
+                    standard="通道畅通")
     assert [r.headers["X-Tongxin-Event"] for r in receiver.requests] == ["matter.resolved"]
     assert json.loads(receiver.requests[0].body)["matter"]["status"] == "resolved"
 
 
 def test_triage_is_an_assignment_and_a_rating_is_a_rating(
-        world, receiver, subscribe, new_matter, grid_worker, django_capture_on_commit_callbacks):
-    subscribe(receiver.url, events=[EventType.ASSIGNED, EventType.RATED])
-    with django_capture_on_commit_callbacks(execute=True):
-        matter = new_matter()
-        matters.triage(matter, by=grid_worker, kind=Kind.IMMEDIATE)
-        matters.resolve(matter, by=grid_worker, what_was_done="已清理", basis="物业合同",
-                        standard="通道畅通")
-        matters.rate(matter, by=world.resident, satisfaction="satisfied")
+        world, receiver, subscribe, new_matter, grid_worker):
+    subscribe(receiver.url, events=["matter.assigned", "matter.rated"])
+    matter = new_matter()
+    matters.triage(matter, by=grid_worker, kind=Kind.IMMEDIATE)
+    matters.resolve(matter, by=grid_worker, what_was_done="已清理", basis="物业合同",
+                    standard="通道畅通")
+    matters.rate(matter, by=world.resident, satisfaction="satisfied")
     assert [r.headers["X-Tongxin-Event"] for r in receiver.requests] == [
         "matter.assigned", "matter.rated"]
     rated = json.loads(receiver.requests[1].body)["matter"]
     assert (rated["status"], rated["satisfaction"]) == ("closed", "satisfied")
 
 
-def test_nothing_is_sent_when_the_matter_change_rolls_back(receiver, subscribe, new_matter,
-                                                           django_capture_on_commit_callbacks):
+def test_nothing_is_sent_when_the_matter_change_rolls_back(receiver, subscribe, new_matter):
     subscribe(receiver.url)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            new_matter()
-            raise RuntimeError("something later in the request failed")
-    assert callbacks == [] and receiver.requests == []
-    assert not Delivery.objects.exists()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        new_matter()
+        raise RuntimeError("something later in the request failed")
+    assert receiver.requests == [] and not Delivery.objects.exists()
+    # Nothing is left for the sweep to deliver later either.
+    assert not PublishedEvent.objects.exists()
+    events.deliver_pending(timezone.now() + timedelta(days=1))
+    assert receiver.requests == [] and not Delivery.objects.exists()
 
 
 def test_an_inactive_subscription_hears_nothing(receiver, subscribe, raise_and_commit):
@@ -259,16 +258,14 @@ def test_after_the_last_back_off_step_it_gives_up(down_url, subscribe, raise_and
 
 
 def test_a_delivery_that_gave_up_can_be_sent_again_from_the_admin(
-        world, start_receiver, down_url, subscribe, raise_and_commit, time_machine,
-        django_capture_on_commit_callbacks):
+        world, start_receiver, down_url, subscribe, raise_and_commit, time_machine):
     time_machine.move_to(T0, tick=False)
     subscription = subscribe(down_url)
     raise_and_commit()
     Delivery.objects.update(status=DeliveryStatus.GAVE_UP, next_attempt_at=None)
     receiver = start_receiver()
     update_subscription(subscription, url=receiver.url)
-    with django_capture_on_commit_callbacks(execute=True):
-        retry_now(Delivery.objects.get(), by=world.by_role[Role.SYSTEM_ADMIN])
+    retry_now(Delivery.objects.get(), by=world.by_role[Role.SYSTEM_ADMIN])
     assert Delivery.objects.get().status == DeliveryStatus.SUCCEEDED
     assert len(receiver.requests) == 1
     assert Event.objects.filter(action="webhook.retried").exists()
@@ -278,9 +275,9 @@ def test_a_delivery_that_gave_up_can_be_sent_again_from_the_admin(
 
 
 def test_a_delivery_is_sent_once_even_if_the_task_and_the_scan_both_pick_it(
-        receiver, subscribe, new_matter):
+        receiver, subscribe, new_matter, queue_down):
     subscribe(receiver.url)
-    new_matter()  # on-commit callbacks not run: the task has not sent it yet
+    new_matter()  # no task queued: it has not been sent yet
     delivery = Delivery.objects.get()
     deliver(delivery)
     deliver(delivery)
@@ -289,9 +286,9 @@ def test_a_delivery_is_sent_once_even_if_the_task_and_the_scan_both_pick_it(
 
 
 def test_a_subscription_switched_off_after_the_event_fails_without_sending(
-        receiver, subscribe, new_matter):
+        receiver, subscribe, new_matter, queue_down):
     subscription = subscribe(receiver.url)
-    new_matter()
+    new_matter()  # no task queued: the delivery waits
     update_subscription(subscription, active=False)
     delivery = deliver(Delivery.objects.get())
     assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 0

@@ -4,7 +4,7 @@
     tongxin retry-webhooks --every 60     # a pass every minute until stopped
     tongxin retry-webhooks --enqueue      # queue one pass for `tongxin db_worker`
 
-First attempts are queued when a matter event commits; this command sends the
+First attempts are queued when the deliveries of an event commit; this command sends the
 retries (and anything that was never queued). Each delivery is claimed before it is
 sent, so running it often, or twice at once, sends nothing twice.
 """
