@@ -278,7 +278,7 @@ SPECTACULAR_SETTINGS = {
         "WhistleStatusEnum": "tongxin.matters.choices.WhistleStatus",
         "PlaceKindEnum": "tongxin.places.choices.PlaceKind",
         "RoleEnum": "tongxin.people.choices.Role",
-        "NoticeKindEnum": "tongxin.notices.choices.NoticeKind",
+        "NoticeKindEnum": "tongxin.matters.notices.NoticeKind",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }

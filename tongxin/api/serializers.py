@@ -13,8 +13,8 @@ from tongxin.matters.choices import (
     Status,
     WhistleStatus,
 )
+from tongxin.matters.notices import NoticeKind
 from tongxin.matters.transitions import TRANSITIONS
-from tongxin.notices.choices import NoticeKind
 from tongxin.people.choices import Role
 from tongxin.people.rules import contact_for
 from tongxin.places.choices import PlaceKind

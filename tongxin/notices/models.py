@@ -74,10 +74,6 @@ class Notice(models.Model):
         self.subject_type, self.subject_id = subject_label(obj), str(obj.pk)
         self.place_code = registry.subject_place_code(obj) or ""
 
-    # Deprecated: ``Notice(matter=...)`` from before notices were generic (issue 11); use
-    # ``subject``. Kept until no caller names a matter.
-    matter = property(fset=subject.fset)
-
     @property
     def text(self):
         """Return the message in the active language.

@@ -12,7 +12,7 @@ from tongxin.notices.models import Notice
 from tongxin.notices.tasks import send_notice_emails
 
 
-def notify(recipients, kind, *, subject=None, matter=None, **params):
+def notify(recipients, kind, *, subject=None, **params):
     """Queue a notice of ``kind`` about ``subject`` for each distinct recipient.
 
     ``kind`` is a notice kind an app declared (registry ``notice_kinds``); ``params``
@@ -21,9 +21,6 @@ def notify(recipients, kind, *, subject=None, matter=None, **params):
     it inside the service's transaction: a rolled-back change leaves no notice and
     sends no e-mail.
     """
-    # Deprecated: ``matter=`` is the old name of ``subject=``, kept until every caller
-    # passes ``subject=`` (issue 11).
-    subject = subject if subject is not None else matter
     people = {person.pk: person for person in recipients if person is not None}
     notices = Notice.objects.bulk_create(
         Notice(recipient_id=pk, kind=str(kind), params=params, subject=subject) for pk in people

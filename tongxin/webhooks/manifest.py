@@ -8,3 +8,5 @@ from tongxin.webhooks import services
 # event comes (registry ``webhook_events``), so that it holds whatever the order in
 # which the apps' manifests were imported.
 events.subscribe("*", services.create_deliveries, name="webhooks.deliveries")
+
+from tongxin.webhooks import transitions  # noqa: E402, F401  (declares the delivery workflow)

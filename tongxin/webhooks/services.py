@@ -41,6 +41,7 @@ from tongxin.webhooks.models import (
     validate_event_types,
     validate_webhook_url,
 )
+from tongxin.webhooks.transitions import DELIVERY_FLOW
 
 logger = logging.getLogger(__name__)
 
@@ -194,15 +195,6 @@ def create_deliveries(event):
     return deliveries
 
 
-def matter_event_happened(event):
-    """Deprecated and inert: deliveries come from kernel events (``create_deliveries``).
-
-    Kept only so that matters.services, which still calls it, works until it publishes
-    its timeline as kernel events instead (issue 11); then it goes.
-    """
-    return []
-
-
 def _send_on_commit(delivery_ids):
     from tongxin.webhooks.tasks import deliver_webhook
 
@@ -313,9 +305,9 @@ def deliver(delivery, *, now=None):
     subscription = delivery.subscription
     refusal = _refusal(subscription)
     if refusal:
-        delivery.status, delivery.next_attempt_at, delivery.last_error = (
-            DeliveryStatus.FAILED, None, refusal)
-        delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
+        delivery.next_attempt_at, delivery.last_error = None, refusal
+        DELIVERY_FLOW.apply(delivery, "refuse", by=None,
+                            fields=["next_attempt_at", "last_error"])
         return delivery
 
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
@@ -341,19 +333,20 @@ def _record(delivery, attempted_at, status_code, error, duration_ms):
                                    error=error, duration_ms=duration_ms)
     delivery.attempts += 1
     delivery.last_status_code, delivery.last_error = status_code, error
+    fields = ["attempts", "last_status_code", "last_error", "next_attempt_at", "delivered_at"]
     if not error:
-        delivery.status, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, None
-        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at, delivery.delivered_at = None, timezone.now()
+        DELIVERY_FLOW.apply(delivery, "succeed", by=None, fields=fields)
     elif delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status, delivery.next_attempt_at = DeliveryStatus.GAVE_UP, None
+        delivery.next_attempt_at = None
+        DELIVERY_FLOW.apply(delivery, "give_up", by=None, fields=fields)
         logger.warning("webhook delivery %s gave up after %s attempts: %s",
                        delivery.pk, delivery.attempts, error)
     else:
         delivery.next_attempt_at = attempted_at + BACKOFF[delivery.attempts - 1]
+        delivery.save(update_fields=fields)
         logger.info("webhook delivery %s attempt %s failed (%s), next at %s",
                     delivery.pk, delivery.attempts, error, delivery.next_attempt_at)
-    delivery.save(update_fields=["attempts", "last_status_code", "last_error", "status",
-                                 "next_attempt_at", "delivered_at"])
     return delivery
 
 
@@ -380,8 +373,8 @@ def retry_now(delivery, *, by=None):
         "subscription__organisation__place").get(pk=delivery.pk)
     if delivery.status == DeliveryStatus.SUCCEEDED:
         raise ServiceError("webhook_delivered", _("This delivery has already been delivered."))
-    delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, timezone.now()
-    delivery.save(update_fields=["status", "next_attempt_at"])
+    delivery.next_attempt_at = timezone.now()
+    DELIVERY_FLOW.apply(delivery, "retry", by=by, fields=["next_attempt_at"])
     record_event("webhook.retried", delivery, actor=by,
                  place=delivery.subscription.organisation.place)
     _send_on_commit([delivery.pk])

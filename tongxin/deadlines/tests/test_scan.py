@@ -16,6 +16,7 @@ from tongxin.deadlines.services import scan_deadlines
 from tongxin.deadlines.tasks import scan_deadlines_task
 from tongxin.matters.choices import Kind, Level, Status, Visibility
 from tongxin.matters.models import Matter
+from tongxin.matters.notices import NoticeKind
 from tongxin.matters.services import (
     escalate,
     park,
@@ -24,7 +25,6 @@ from tongxin.matters.services import (
     triage,
     whistle,
 )
-from tongxin.notices.choices import NoticeKind
 from tongxin.notices.models import Notice
 from tongxin.people.choices import Role
 from tongxin.people.services import update_person

@@ -33,8 +33,8 @@ from tongxin.demo.matters import MATTERS as DEMO_MATTERS
 from tongxin.kernel import registry
 from tongxin.matters.choices import Level, Status
 from tongxin.matters.models import Category, Matter, MatterEvent
+from tongxin.matters.notices import NoticeKind
 from tongxin.matters.services import allowed_actions
-from tongxin.notices.choices import NoticeKind
 from tongxin.notices.models import Notice
 from tongxin.orgs.choices import PARTY_PARENT, OrgKind
 from tongxin.orgs.models import Organisation

@@ -36,13 +36,6 @@ def test_a_notice_about_a_record_names_it_and_its_place(world, new_matter):
     assert list(Notice.objects.about(matter).filter(recipient=world.neighbour)) == [notice]
 
 
-def test_the_old_matter_keyword_still_names_the_subject(world, new_matter):
-    matter = new_matter()
-    [notice] = notify([world.neighbour], NoticeKind.STATUS, matter=matter,
-                      number=matter.number, status="new")
-    assert (notice.subject_type, notice.subject_id) == ("matters.matter", str(matter.pk))
-
-
 def test_a_notice_about_nothing_has_no_subject(world):
     [notice] = notify([world.resident], NoticeKind.STATUS, number="2026-000001", status="new")
     assert (notice.subject_type, notice.subject_id, notice.place_code) == ("", "", "")

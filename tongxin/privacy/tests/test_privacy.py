@@ -38,7 +38,7 @@ def history(world, new_matter):
     Matter.objects.filter(pk=closed.pk).update(status=Status.CLOSED,
                                                satisfaction=Satisfaction.SATISFIED)
     Notice.objects.create(recipient=world.resident, kind="status",
-                          params={"number": mine.number, "status": "closed"}, matter=mine)
+                          params={"number": mine.number, "status": "closed"}, subject=mine)
     return {"mine": mine, "closed": closed, "theirs": theirs}
 
 
