@@ -38,9 +38,14 @@ SWEEP_GRACE = timedelta(seconds=30)
 
 @dataclass(frozen=True)
 class Subscriber:
-    pattern: str  # an event kind, or a glob such as "matters.*" or "*"
+    pattern: object  # an event kind, a glob such as "matters.*", or a predicate of the kind
     handler: object
     name: str
+
+    def wants(self, kind):
+        if callable(self.pattern):
+            return bool(self.pattern(kind))
+        return fnmatchcase(kind, self.pattern)
 
 
 _subscribers: list[Subscriber] = []
@@ -49,8 +54,10 @@ _subscribers: list[Subscriber] = []
 def subscribe(pattern, handler, *, name=None):
     """Call ``handler(event)`` after commit for every event whose kind matches ``pattern``.
 
-    Call it from an app's manifest (run once at start-up). ``name`` identifies the
-    subscriber in the outbox; it defaults to the handler's module and name.
+    Call it from an app's manifest (run once at start-up). ``pattern`` may also be a
+    function of the kind (the webhooks app asks the registry which kinds partners may
+    hear of). ``name`` identifies the subscriber in the outbox; it defaults to the
+    handler's module and name.
     """
     name = name or f"{handler.__module__}.{handler.__qualname__}"
     if any(s.name == name for s in _subscribers):
@@ -59,7 +66,7 @@ def subscribe(pattern, handler, *, name=None):
 
 
 def subscribers_of(kind):
-    return [s for s in _subscribers if fnmatchcase(kind, s.pattern)]
+    return [s for s in _subscribers if s.wants(kind)]
 
 
 def subject_label(model_or_obj):

@@ -1,12 +1,17 @@
 """What the webhooks app declares to the kernel registry and which events it subscribes to
 (docs/architecture.md). The kernel imports this module once at start-up."""
 
-from tongxin.kernel import events
-from tongxin.webhooks import services
+from tongxin.kernel import events, registry
+from tongxin.webhooks import (
+    services,
+    transitions,  # noqa: F401  (declares the delivery workflow)
+)
 
-# Every kernel event: which kinds partners hear of is read from the registry when an
-# event comes (registry ``webhook_events``), so that it holds whatever the order in
-# which the apps' manifests were imported.
-events.subscribe("*", services.create_deliveries, name="webhooks.deliveries")
 
-from tongxin.webhooks import transitions  # noqa: E402, F401  (declares the delivery workflow)
+def _partners_may_hear_of(kind):
+    """Whether some app declared ``kind`` as a webhook event (read when an event comes, so
+    it holds whatever the order in which the apps' manifests were imported)."""
+    return any(kind in declared.kinds for declared in registry.webhook_events())
+
+
+events.subscribe(_partners_may_hear_of, services.create_deliveries, name="webhooks.deliveries")

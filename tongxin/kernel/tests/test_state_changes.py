@@ -33,6 +33,18 @@ def _outside_models(tree, models):
     yield from ast.walk(tree)
 
 
+def _written(target):
+    """Yield what an assignment target writes (``a.b``, each of ``a, b.c``), not what it
+    reads on the way (``counts[delivery.status]`` writes into ``counts``)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _written(element)
+    elif isinstance(target, ast.Starred):
+        yield from _written(target.value)
+    else:
+        yield target
+
+
 def assignments_of_state(tree, models=None):
     """Yield (line, what) for every write of a state field the tree makes: assignments to
     ``.status``, ``setattr``, and ``status=`` given to a queryset write or a model."""
@@ -44,7 +56,7 @@ def assignments_of_state(tree, models=None):
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             targets = [node.target]
         for target in targets:
-            for element in ast.walk(target):
+            for element in _written(target):
                 if isinstance(element, ast.Attribute) and element.attr in STATE_FIELDS:
                     yield node.lineno, f"assigns .{element.attr}"
         if isinstance(node, ast.Call):
@@ -77,6 +89,7 @@ Whistle.objects.create(matter=m, status="answered")
 Matter(title="x", status="new")
 setattr(matter, "status", "closed")
 Matter.objects.filter(status="new")          # a read, not a write
+counts[delivery.status] += 1                 # a read, not a write
 """
     class_body = """
 class Refusal(Exception):
