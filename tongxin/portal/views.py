@@ -12,15 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import audit
 from tongxin.kernel import registry
-from tongxin.kernel.scope import scope_for
 from tongxin.matters.selectors import my_matters, work_summary
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person, RoleAssignment
-from tongxin.people.rules import contact_for
+from tongxin.people.rules import contact_for, is_staff_member
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 from tongxin.portal.forms import AuditFilter
-from tongxin.portal.selectors import audit_entries
+from tongxin.portal.selectors import audit_entries, place_counts, root_places
 
 # --- home ------------------------------------------------------------------------------
 
@@ -29,23 +28,14 @@ from tongxin.portal.selectors import audit_entries
 def home(request):
     """Show "my work" to staff and "my matters" to residents."""
     user = request.user
-    scope = scope_for(user)
     assignments = (
         RoleAssignment.objects.filter(person=user)
         .select_related("place", "organisation")
         .order_by("place__code", "role")
     )
-    context = {"scope": scope, "assignments": assignments}
-    if scope.staff:
-        counts = dict(
-            Place.objects.filter(scope.places_q())
-            .values_list("kind")
-            .annotate(n=Count("id"))
-            .values_list("kind", "n")
-        )
-        context["place_counts"] = [
-            (PlaceKind(kind).label, counts[kind]) for kind in PlaceKind.values if counts.get(kind)
-        ]
+    context = {"assignments": assignments}
+    if is_staff_member(user):
+        context["place_counts"] = place_counts(user)
         if request.user.has_perm("people.list_people"):
             context["people_count"] = Person.objects.visible_to(user).count()
         context["work"] = work_summary(user)
@@ -70,12 +60,7 @@ def home(request):
 @permission_required("places.browse_places", raise_exception=True)
 def place_list(request):
     """List the places where the user's roles are held: the tops of their scope."""
-    scope = scope_for(request.user)
-    if scope.everything:
-        roots = Place.objects.filter(parent__isnull=True)
-    else:
-        roots = Place.objects.filter(code__in=scope.place_roots)
-    return render(request, "portal/place_list.html", {"roots": roots})
+    return render(request, "portal/place_list.html", {"roots": root_places(request.user)})
 
 
 @login_required
