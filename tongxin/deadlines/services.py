@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -203,6 +204,12 @@ def open_deadlines(subject):
                                    ended_at__isnull=True)
 
 
+def _lock_subject(subject_type, subject_id):
+    model = apps.get_model(subject_type)
+    list(model._default_manager.select_for_update(of=("self",)).filter(pk=subject_id)
+         .values_list("pk", flat=True))
+
+
 def scan_deadlines(now=None):
     """Stamp every deadline that passed since the last scan and let its app react.
 
@@ -215,8 +222,12 @@ def scan_deadlines(now=None):
     counts = dict.fromkeys(registry.deadline_counts(), 0)
     due = Deadline.objects.filter(ended_at__isnull=True, breached_at__isnull=True,
                                   due_at__lt=now).order_by("due_at", "pk")
-    for pk in list(due.values_list("pk", flat=True)):
+    for pk, subject_type, subject_id in list(due.values_list("pk", "subject_type",
+                                                             "subject_id")):
         with transaction.atomic():
+            # Lock in the services' order, the subject before its deadline rows, so a
+            # scan and a service on the same matter wait for each other, never deadlock.
+            _lock_subject(subject_type, subject_id)
             deadline = Deadline.objects.select_for_update().filter(
                 pk=pk, ended_at__isnull=True, breached_at__isnull=True).first()
             if deadline is None:

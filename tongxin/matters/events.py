@@ -5,7 +5,11 @@ kernel event ``"matters.<action>"`` about the matter, in the same transaction::
 
     payload = {"event": MatterEvent pk, "action": action, "by": person pk or None,
                "at": ISO time, "visibility": "public" | "internal", "status": status after,
-               "due_at": ISO time or None, "owner_place": place pk, "data": the entry's data}
+               "due_at": ISO time or None, "owner_place": place pk, "owner_level": level,
+               "satisfaction": rating or "", "data": the entry's data}
+
+The state the step left (status, owner, due time, rating) is in the payload, so a
+subscriber that runs late (the sweep) tells of the step as it was, not as it is now.
 
 plus a few keys some steps add for their subscribers (``department_ids``). Whoever must
 hear of a step is told by ``send_notices`` below, a subscriber that runs after commit;
@@ -44,7 +48,9 @@ def record(matter, action, *, by, before=None, note="", visibility=Visibility.PU
     events.publish(
         f"matters.{action}", matter, event=event.pk, action=action, by=event.actor_id,
         at=event.at.isoformat(), visibility=str(visibility), status=str(matter.status),
-        due_at=_iso(matter.due_at), owner_place=matter.owner_place_id, data=data,
+        due_at=_iso(matter.due_at), owner_place=matter.owner_place_id,
+        owner_level=str(matter.owner_level), satisfaction=str(matter.satisfaction or ""),
+        data=data,
         **(payload or {}),
     )
     return event

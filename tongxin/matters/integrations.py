@@ -5,6 +5,8 @@ Declared to the kernel registry in manifest.py; the notices and webhooks apps re
 there and import nothing from matters.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -47,10 +49,20 @@ def matter_payload(matter):
 
 
 def webhook_payload(event):
-    """Return the body's ``matter`` part for a kernel event about a matter, as committed
-    (None if the matter is gone: nothing is sent)."""
+    """Return the body's ``matter`` part for a kernel event about a matter (None if the
+    matter is gone: nothing is sent). The state is the one the step left, from the
+    event's payload, so a delivery the sweep makes late still tells of that step."""
     matter = Matter.objects.select_related("category").filter(pk=event.subject_id).first()
-    return None if matter is None else {"matter": matter_payload(matter)}
+    if matter is None:
+        return None
+    body = matter_payload(matter)
+    step = event.payload
+    if "status" in step:
+        due = step.get("due_at")
+        body.update(status=step["status"], owner_level=step.get("owner_level", body["owner_level"]),
+                    due_at=_iso(datetime.fromisoformat(due)) if due else None,
+                    satisfaction=step.get("satisfaction") or None)
+    return {"matter": body}
 
 
 SUBJECTS = {

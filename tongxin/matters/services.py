@@ -29,7 +29,7 @@ from tongxin.matters.choices import (
     Visibility,
     WhistleStatus,
 )
-from tongxin.matters.events import handlers_of, record
+from tongxin.matters.events import record
 from tongxin.matters.models import (
     Category,
     Inspection,
@@ -46,7 +46,7 @@ from tongxin.people.validators import normalise_phone
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
-__all__ = ["TransitionError", "handlers_of"]
+__all__ = ["TransitionError"]  # raised by the services; tests and views catch it from here
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 5000
@@ -193,12 +193,6 @@ def _clear_deadline(matter, *, met):
     else:
         deadlines.drop(matter)
     matter.stage, matter.due_at = "", None
-
-
-def _move_owner(matter, level):
-    matter.owner_level = level
-    matter.owner_place = owner_for(matter.place, level)
-    matter.owner_code = matter.owner_place.code
 
 
 def _move_owner(matter, level):
@@ -546,6 +540,13 @@ def whistle(matter, *, by, departments, note=""):
     return matter
 
 
+def _drop_open_whistles(matter):
+    """The matter left its whistled stage: departments that have not answered can no
+    longer do so, and their deadlines end unmet (they were not met, nor are they due)."""
+    for item in matter.whistles.exclude(status=WhistleStatus.ANSWERED):
+        deadlines.drop(item)
+
+
 def _lock_whistle(whistle_obj, by):
     whistle_obj = Whistle.objects.select_for_update().select_related("matter", "department").get(
         pk=whistle_obj.pk)
@@ -611,6 +612,7 @@ def resolve(matter, *, by, what_was_done, basis, standard, photos=(), checks=())
     now = timezone.now()
     matter.resolved_at, matter.published_at = now, now
     _clear_deadline(matter, met=True)
+    _drop_open_whistles(matter)
     overridden = {"checks": [dict(c) for c in checks]} if checks else {}
     event = MATTER_FLOW.apply(matter, "resolve", by=by,
                               fields=["resolved_at", "published_at", "stage", "due_at"],
@@ -693,8 +695,7 @@ def close_unsolved(matter, *, by, reason):
     reason = clean_text(reason, field="reason", max_length=2000)
     matter.closed_at = timezone.now()
     _clear_deadline(matter, met=False)
-    for item in matter.whistles.exclude(status=WhistleStatus.ANSWERED):
-        deadlines.drop(item)
+    _drop_open_whistles(matter)
     MATTER_FLOW.apply(matter, "close_unsolved", by=by, fields=["closed_at", "stage", "due_at"],
                       note=reason)
     return matter
@@ -782,8 +783,8 @@ def whistle_deadline_passed(deadline, *, now):
     """A whistled department did not report in by its deadline: it is marked late."""
     if deadline.stage != Stage.WHISTLE_REPORT:
         return {}  # a late answer shows on the whistle (answered_late) and in the ledgers
-    item = Whistle.objects.select_for_update().select_related("matter", "department").get(
-        pk=deadline.subject_id)
+    item = Whistle.objects.select_for_update(of=("self",)).select_related(
+        "matter", "department").get(pk=deadline.subject_id)
     if item.status != WhistleStatus.WHISTLED:
         return {}
     item.overdue_notified_at = now

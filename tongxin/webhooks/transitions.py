@@ -22,7 +22,8 @@ DELIVERY_FLOW = Workflow(
                    _("Not sent: subscription off or address refused")),
         Transition("succeed", {D.PENDING}, D.SUCCEEDED, "sender", _("Delivered")),
         Transition("give_up", {D.PENDING}, D.GAVE_UP, "sender", _("Gave up")),
-        Transition("retry", {D.FAILED, D.GAVE_UP}, D.PENDING, "administrator",
+        # "Send again" also hurries a pending delivery waiting for its back-off.
+        Transition("retry", {D.PENDING, D.FAILED, D.GAVE_UP}, D.PENDING, "administrator",
                    _("Send again")),
     ],
     actors={"sender": _the_sender, "administrator": _an_administrator},

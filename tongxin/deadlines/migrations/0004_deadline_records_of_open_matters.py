@@ -25,7 +25,9 @@ def forwards(apps, schema_editor):
             due_at=matter.due_at, breached_at=matter.overdue_notified_at,
             data={"level": matter.owner_level},
         ))
-    whistles = Whistle.objects.exclude(status="answered").select_related(
+    # Only a matter still waiting for departments keeps their deadlines open.
+    whistles = Whistle.objects.exclude(status="answered").filter(
+        matter__status="whistled").select_related(
         "matter", "department__place")
     for item in whistles.iterator():
         common = dict(subject_type="matters.whistle", subject_id=str(item.pk),

@@ -143,3 +143,18 @@ def test_open_matters_from_before_the_records_get_one_on_migration(world, frozen
     migration.forwards(apps, None)
     [handle] = rows(matter)
     assert (handle.stage, handle.due_at, handle.ended_at) == (Stage.HANDLE, matter.due_at, None)
+
+
+def test_a_matter_resolved_while_whistled_ends_the_departments_open_deadlines(
+        world, frozen, new_matter, grid_worker):
+    matter = new_matter()
+    services.escalate(matter, by=grid_worker, reason="需要区里协调", to_level=Level.DISTRICT)
+    district_officer = world.by_role["district_officer"]
+    services.whistle(matter, by=district_officer, departments=[world.department])
+    services.resolve(matter, by=district_officer, what_was_done="区里直接协调解决",
+                     basis="会议纪要", standard="居民满意")
+    item = Whistle.objects.get(matter=matter)
+    assert [(d.stage, d.outcome) for d in rows(item)] == [
+        (Stage.WHISTLE_REPORT, Outcome.DROPPED), (Stage.WHISTLE_ANSWER, Outcome.DROPPED)]
+    when(frozen, "2026-12-01 09:00+08:00")
+    assert scan_deadlines()["departments_late"] == 0  # nobody is chased for a closed stage

@@ -66,3 +66,40 @@ def test_a_refused_step_publishes_nothing(world, new_matter):
         services.escalate(matter, by=world.resident, reason="我想上报")
     assert PublishedEvent.objects.count() == published
     assert Matter.objects.get(pk=matter.pk).status == "new"
+
+
+def test_a_late_webhook_tells_of_the_step_as_it_was(world, new_matter):
+    from tongxin.kernel.events import Event
+    from tongxin.matters import services
+    from tongxin.matters.integrations import webhook_payload
+
+    matter = new_matter()
+    services.triage(matter, by=world.by_role["grid_worker"], kind="immediate")
+    raised = PublishedEvent.objects.get(kind="matters.raised", subject_id=str(matter.pk))
+    late = Event(raised.kind, raised.subject_type, raised.subject_id, raised.payload, raised.pk)
+    body = webhook_payload(late)["matter"]
+    assert body["status"] == "new" and body["owner_level"] == "grid"
+    assert Matter.objects.get(pk=matter.pk).status == "in_progress"
+
+
+def test_an_administrator_may_hurry_a_delivery_waiting_for_its_back_off(
+        world, new_matter, partner_listens, frozen_now):
+    from datetime import timedelta
+
+    from tongxin.webhooks.services import retry_now
+
+    matter = new_matter()
+    delivery = Delivery.objects.get(subject_id=str(matter.pk))
+    Delivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=frozen_now + timedelta(hours=2))  # waiting after a failed try
+    retry_now(delivery, by=world.by_role["system_admin"])
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.next_attempt_at) == ("pending", frozen_now)
+
+
+@pytest.fixture
+def frozen_now(time_machine):
+    from django.utils import timezone
+
+    time_machine.move_to("2026-10-09 10:00+08:00", tick=False)
+    return timezone.now()
