@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 
+from tongxin.kernel.scope import forget_scope
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.services import create_organisation
 from tongxin.people.choices import Role
-from tongxin.people.scope import forget_scope
 from tongxin.people.services import assign_role, create_person
 from tongxin.places.choices import PlaceKind as K
 from tongxin.places.services import create_place

@@ -17,8 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from tongxin.core.errors import PermissionDenied, ServiceError
-from tongxin.matters.services import ERROR_FIELDS, TransitionError
+from tongxin.kernel.errors import PermissionDenied, ServiceError, TransitionError
 
 # DRF exceptions → our stable codes (the rest keep DRF's own default_code).
 CODES = {
@@ -96,7 +95,7 @@ def _service_error(exc):
     else:
         status_code = status.HTTP_400_BAD_REQUEST
     code = exc.code or "invalid"
-    field = ERROR_FIELDS.get(code)
+    field = exc.field
     return status_code, code, message, ({field: [message]} if field else None)
 
 

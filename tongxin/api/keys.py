@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.api.models import ApiKey
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import record_event
+from tongxin.kernel.errors import ServiceError
 from tongxin.places.choices import PlaceKind
 
 

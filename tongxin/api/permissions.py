@@ -7,7 +7,7 @@ checks the place with ``check_jurisdiction``.
 
 from tongxin.api.exceptions import OutOfJurisdiction
 from tongxin.api.models import ApiKey
-from tongxin.places.models import subtree_q
+from tongxin.kernel.paths import subtree_q
 
 
 def api_key(request):

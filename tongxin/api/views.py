@@ -33,6 +33,8 @@ from tongxin.api.permissions import (
 )
 from tongxin.api.throttling import SupportThrottle, WriteThrottle
 from tongxin.core.ratelimit import Limited, check, client_ip, hit
+from tongxin.kernel.paths import subtree_q
+from tongxin.kernel.scope import scope_for
 from tongxin.matters import actions, rules, selectors, services
 from tongxin.matters.choices import Visibility
 from tongxin.matters.models import Category, Matter, Photo, Whistle
@@ -44,8 +46,7 @@ from tongxin.notices.models import Notice
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person, RoleAssignment
-from tongxin.people.scope import scope_for
-from tongxin.places.models import Place, subtree_q
+from tongxin.places.models import Place
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
@@ -101,7 +102,6 @@ def visible_whistles(request):
     return Whistle.objects.filter(matter__in=visible_matters(request).values("pk"))
 
 
-department_ids = rules.department_ids
 
 
 # --- sign-in and who am I -------------------------------------------------------------------
@@ -540,7 +540,7 @@ class WhistleList(generics.ListAPIView):
         if data.get("status"):
             whistles = whistles.filter(status=data["status"])
         if data.get("mine"):
-            whistles = whistles.filter(department_id__in=department_ids(self.request.user))
+            whistles = whistles.filter(department_id__in=rules.department_ids(self.request.user))
         return whistles.order_by("answer_due_at", "report_due_at", "pk")
 
 
@@ -549,7 +549,7 @@ class WhistleAction(APIView):
 
     def get_whistle(self, pk):
         whistle = within_jurisdiction(
-            Whistle.objects.filter(department_id__in=department_ids(self.request.user)),
+            Whistle.objects.filter(department_id__in=rules.department_ids(self.request.user)),
             self.request, "matter__place_code").filter(pk=pk).first()
         if whistle is None:
             raise NotFound()

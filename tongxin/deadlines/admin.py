@@ -11,9 +11,9 @@ from django.contrib import admin, messages
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core.errors import ServiceError
 from tongxin.deadlines import services
 from tongxin.deadlines.models import CalendarDay, DeadlineRule, DistrictSettings
+from tongxin.kernel.errors import ServiceError
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 

@@ -76,7 +76,9 @@ class DistrictSettings(models.Model):
 
 class Outcome(models.TextChoices):
     MET = "met", _("Met")  # the stage's goal was reached (in time or late: compare met_at)
-    SUPERSEDED = "superseded", _("Superseded")  # a new deadline for the same stage replaced it
+    # The next deadline replaced it before its goal was reached: an escalation restarts
+    # handling at the new level; whistling replaces handling by the departments' answer.
+    SUPERSEDED = "superseded", _("Superseded")
     DROPPED = "dropped", _("Dropped")  # the stage ended without its goal (rejected, parked …)
 
 

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import record_event
 from tongxin.deadlines.models import (
     CalendarDay,
@@ -24,6 +23,7 @@ from tongxin.deadlines.models import (
     Outcome,
 )
 from tongxin.kernel import events, registry
+from tongxin.kernel.errors import ServiceError
 from tongxin.places.choices import PlaceKind
 
 DATA = Path(__file__).resolve().parent / "data"

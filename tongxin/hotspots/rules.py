@@ -9,9 +9,9 @@ Residents see neither.
 
 import rules
 
+from tongxin.kernel.scope import scope_for
 from tongxin.matters.rules import HANDLER_ROLES
 from tongxin.people.rules import is_staff_member
-from tongxin.people.scope import scope_for
 
 
 @rules.predicate

@@ -10,16 +10,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.models import record_event
 from tongxin.hotspots import grouping
 from tongxin.hotspots.models import KeptApart
+from tongxin.kernel.errors import PermissionDenied, ServiceError
+from tongxin.kernel.paths import subtrees_q
 from tongxin.matters import rules as matter_rules
 from tongxin.matters import services as matter_services
 from tongxin.matters.choices import OPEN_STATUSES, Status
 from tongxin.matters.models import Matter
 from tongxin.places.choices import PlaceKind
-from tongxin.places.models import Place, subtrees_q
+from tongxin.places.models import Place
 
 # Merged matters live on in the matter they joined; rejected ones are not an issue.
 LEFT_OUT = (Status.MERGED, Status.REJECTED)

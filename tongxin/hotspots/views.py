@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core import audit
-from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.hotspots import exports, reference, services
+from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters.models import Matter
 
 PAGE_GROUPS = 50

@@ -9,7 +9,7 @@ after commit, each subscriber in a transaction of its own. So:
 
 - a rolled-back transaction produces nothing: no notice, no webhook, no suggestion;
 - a subscriber that fails does not undo the change nor stop the other subscribers; the
-  sweep (``deliver_pending``, run by ``tongxin deliver-events`` and the deadline scan
+  sweep (``deliver_pending``, run with every deadline scan, ``tongxin check-deadlines``
   loop) tries it again, and a subscriber's work is committed with the note that it ran,
   so it runs once per event.
 

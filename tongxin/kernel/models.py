@@ -7,7 +7,7 @@ class PublishedEvent(models.Model):
 
     Subscribers are called after that transaction commits; each subscriber's work and
     its name in ``handled_by`` are committed together, so a subscriber runs once per
-    event even when a worker dies half-way and the sweep (``tongxin deliver-events``)
+    event even when a worker dies half-way and the sweep (run by ``tongxin check-deadlines``)
     delivers the rest. A rolled-back transaction leaves no row, so nothing reacts to it.
     """
 

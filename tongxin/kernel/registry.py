@@ -102,6 +102,9 @@ class Manifest:
     # Extension points a lower app offers and a higher one fills: "hook name" → callable,
     # e.g. the matter page asks "matters.category_suggestions" without importing triage.
     hooks: dict = field(default_factory=dict)
+    # Which input each of its error codes is about ("title_required" → "title"), so a
+    # form or an API client shows the message beside that field (ServiceError.field).
+    error_fields: dict = field(default_factory=dict)
 
 
 _MANIFESTS: dict[str, Manifest] = {}
@@ -175,6 +178,13 @@ def deadline_handler(label):
 
 def deadline_counts():
     return [key for m in manifests() for key in m.deadline_counts]
+
+
+def error_field(code):
+    for m in manifests():
+        if code in m.error_fields:
+            return m.error_fields[code]
+    return None
 
 
 def hook(name):

@@ -17,8 +17,10 @@ and its services change state only through it::
         ...                                         # validate, write related rows
         workflow.apply(matter, "resolve", by=by, fields=["resolved_at"], note=...)
 
-``apply`` takes the row lock (unless ``lock`` already did), checks the guard again,
-moves the record to the table's target state, saves the named fields with it and
+``apply`` takes the row lock (unless ``lock`` already did), checks the guard (or, when
+the service already passed ``guard`` for this action and person, that the state is still
+one of the step's sources: an escalation moves the owner before it applies), moves the
+record to the table's target state, saves the named fields with it and
 appends the step to the record's history through the app's ``recorder``. Nothing else
 assigns a state: a test reads every module and fails on any other assignment.
 """

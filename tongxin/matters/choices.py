@@ -2,7 +2,6 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy  # noqa: F401
 
 # The handling kinds and levels are the vocabulary deadline rules are keyed on, so
 # they live below the matter loop; matters keeps these names for its own code.

@@ -17,7 +17,6 @@ from tongxin.matters.fields import MultiplePhotoField
 from tongxin.matters.models import Category
 from tongxin.matters.services import (
     DESCRIPTION_MAX,
-    ERROR_FIELDS,
     TITLE_MAX,
     district_of,
     owner_for,
@@ -28,7 +27,7 @@ from tongxin.places.choices import PlaceKind
 class ServiceErrorsMixin:
     def add_service_error(self, error):
         """Show a refused service call on the form: on its field if it has one here."""
-        field = ERROR_FIELDS.get(getattr(error, "code", None))
+        field = getattr(error, "field", None)
         self.add_error(field if field in self.fields else None, error)
 
 

@@ -59,9 +59,10 @@ def webhook_payload(event):
     step = event.payload
     if "status" in step:
         due = step.get("due_at")
-        body.update(status=step["status"], owner_level=step.get("owner_level", body["owner_level"]),
-                    due_at=_iso(datetime.fromisoformat(due)) if due else None,
-                    satisfaction=step.get("satisfaction") or None)
+        body |= {"status": step["status"],
+                 "owner_level": step.get("owner_level", body["owner_level"]),
+                 "due_at": _iso(datetime.fromisoformat(due)) if due else None,
+                 "satisfaction": step.get("satisfaction") or None}
     return {"matter": body}
 
 

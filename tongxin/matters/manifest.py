@@ -1,6 +1,8 @@
 """What the matters app declares to the kernel registry and which events it subscribes to
 (docs/architecture.md). The kernel imports this module once at start-up."""
 
+from django.utils.translation import gettext_lazy as _
+
 from tongxin.kernel import events, registry
 from tongxin.matters import (
     demo_seed,  # noqa: F401  (registers the demo categories)
@@ -27,4 +29,7 @@ registry.register(
         "matters.whistle": services.whistle_deadline_passed,
     },
     deadline_counts=["overdue", "escalated", "departments_late"],
+    # Which input each refusal of the services is about (forms and the API).
+    error_fields=services.ERROR_FIELDS,
+    audited_reads={"reporter_contact": _("the reporter's contact details")},
 )

@@ -9,7 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tongxin.core.errors import ServiceError
+from tongxin.kernel.errors import ServiceError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding

@@ -5,10 +5,10 @@ import rules
 from django.db.models import Q
 
 from tongxin.kernel.paths import subtrees_q
+from tongxin.kernel.scope import scope_for
 from tongxin.matters.choices import Level
 from tongxin.people.choices import Role
 from tongxin.people.rules import is_staff_member
-from tongxin.people.scope import scope_for
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 

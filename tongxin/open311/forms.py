@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import ServiceError
+from tongxin.kernel.errors import ServiceError
 from tongxin.open311.catalogue import SUBCATEGORY, definition, find_service, subcategories
 from tongxin.open311.render import Open311Error
 from tongxin.people.validators import normalise_phone

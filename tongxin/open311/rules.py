@@ -21,8 +21,6 @@ from tongxin.open311.render import Open311Error
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
-HIDDEN_FROM_SEARCH = selectors.HIDDEN_FROM_PUBLIC_SEARCH
-
 
 def key_from(params, *, required):
     """Return the ApiKey named by ``api_key``; 403 if it is wrong (or missing when required)."""
@@ -69,4 +67,4 @@ def jurisdiction_matters(district):
 
 
 def shows_description(matter):
-    return matter.status not in HIDDEN_FROM_SEARCH
+    return matter.status not in selectors.HIDDEN_FROM_PUBLIC_SEARCH

@@ -19,9 +19,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.ratelimit import Limited, hit
 from tongxin.core.ratelimit import message as ratelimit_message
+from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.kernel.scope import PUBLIC
 from tongxin.matters import selectors
 from tongxin.open311 import presenters, rules

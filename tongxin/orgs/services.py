@@ -3,8 +3,8 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import record_event
+from tongxin.kernel.errors import ServiceError
 from tongxin.orgs.choices import ORG_PLACE_KINDS, PARTY_PARENT, OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.places.choices import PlaceKind

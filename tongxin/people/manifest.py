@@ -1,5 +1,7 @@
 """What the people app declares to the kernel (docs/architecture.md)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from tongxin.kernel import registry, scope
 from tongxin.people import (
     audit,
@@ -14,6 +16,7 @@ registry.register(
     # Audit entries about a person (sign-ins, reads of their contact) are filed under
     # their home (core.audit.home_code asks the registry).
     subjects={"people.person": registry.Subject(place_code=audit.home_code)},
+    audited_reads={"contact": _("contact details")},
 )
 
 audit.connect()

@@ -20,8 +20,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import record_event
+from tongxin.kernel.errors import ServiceError
 from tongxin.people.models import Person
 from tongxin.people.rules import import_roots
 from tongxin.people.services import create_person, update_person

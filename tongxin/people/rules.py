@@ -3,8 +3,8 @@
 import rules
 
 from tongxin.core.masking import mask_id_number, mask_phone
+from tongxin.kernel.scope import scope_for
 from tongxin.people.choices import Role
-from tongxin.people.scope import scope_for
 from tongxin.places.choices import PlaceKind
 
 

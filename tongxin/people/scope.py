@@ -1,14 +1,12 @@
-"""A person's scope: where their roles let them see, computed once per request.
-
-Every ``visible_to(user)`` queryset method reads this, so there is one place that
-turns roles into place ranges (STYLE.md: one visible_to path).
+"""How a person's roles become their scope (kernel.scope.Scope): the provider that
+``kernel.scope.scope_for`` calls once per request and caches (registered in manifest.py).
+Every ``visible_to(user)`` reads that scope, so this is the one place that turns roles
+into place ranges (STYLE.md: one visible_to path).
 """
 
 from tongxin.kernel.paths import ancestor_prefixes, minimal_roots
-from tongxin.kernel.scope import NOBODY, PUBLIC, Scope, forget_scope, scope_for
+from tongxin.kernel.scope import Scope
 from tongxin.people.roles import ROLE_SPECS
-
-__all__ = ["NOBODY", "PUBLIC", "Scope", "compute_scope", "forget_scope", "scope_for"]
 
 
 def compute_scope(user):

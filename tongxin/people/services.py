@@ -4,11 +4,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event, record_event
+from tongxin.kernel.errors import ServiceError
+from tongxin.kernel.scope import forget_scope
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.roles import ROLE_SPECS
-from tongxin.people.scope import forget_scope
 from tongxin.people.validators import normalise_id_number, normalise_phone
 from tongxin.places.choices import PlaceKind
 

@@ -4,7 +4,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import ServiceError
+from tongxin.kernel.errors import ServiceError
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]

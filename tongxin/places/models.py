@@ -2,11 +2,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.kernel.paths import minimal_roots, subtree_q, subtrees_q, upper_bound
+from tongxin.kernel.paths import subtree_q, subtrees_q
 from tongxin.kernel.querysets import ScopedQuerySet
 from tongxin.places.choices import PlaceKind
 
-__all__ = ["Place", "minimal_roots", "subtree_q", "subtrees_q", "upper_bound"]
 
 class PlaceQuerySet(ScopedQuerySet):
     def within(self, place_or_code, include_self=True):

@@ -5,8 +5,8 @@ from django.db import transaction
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event, record_event
+from tongxin.kernel.errors import ServiceError
 from tongxin.places.choices import ALLOWED_PARENTS, CODE_WIDTHS, ROOT_CODE_WIDTHS, PlaceKind
 from tongxin.places.models import Place
 

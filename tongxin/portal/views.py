@@ -120,12 +120,6 @@ AUDIT_LABELS = {
 }
 # What was read or exported (the ``what`` of audit.record_read / record_export). An app
 # may also declare its own in its manifest (registry ``audited_reads``).
-AUDIT_WHAT = {
-    "contact": _("contact details"),
-    "reporter_contact": _("the reporter's contact details"),
-    "my_data": _("all of one's own data"),
-    "hot_issues": _("hot issues"),
-}
 AUDIT_PAGE_SIZE = 50
 
 
@@ -144,7 +138,7 @@ def audit_log(request):
             entries = entries.filter(at__gte=start, at__lt=start + timedelta(days=1))
     page = Paginator(entries.order_by("-at", "-pk"), AUDIT_PAGE_SIZE).get_page(
         request.GET.get("page"))
-    what = {**AUDIT_WHAT, **registry.audited_reads()}
+    what = registry.audited_reads()  # each app names the reads and exports it audits
     rows = [{"entry": e, "label": AUDIT_LABELS.get(e.action, e.action),
              "what": what.get(e.data.get("what"), e.data.get("what", "")),
              "subject": f"{e.subject_type.model_class()._meta.verbose_name} #{e.subject_id}"}

@@ -9,11 +9,12 @@ companies and owners' committees do not see it.
 import rules
 from django.db.models import Q
 
+from tongxin.kernel.paths import subtrees_q
+from tongxin.kernel.scope import scope_for
 from tongxin.matters.rules import MATTER_ROLES
 from tongxin.people.choices import Role
-from tongxin.people.scope import scope_for
 from tongxin.places.choices import PlaceKind
-from tongxin.places.models import Place, subtrees_q
+from tongxin.places.models import Place
 
 EDITOR_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.SYSTEM_ADMIN})
 READER_ROLES = MATTER_ROLES | {Role.DEPARTMENT_STAFF} | EDITOR_ROLES

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.models import record_event
+from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters.choices import Level
 from tongxin.matters.models import Category
 from tongxin.orgs.choices import OrgKind

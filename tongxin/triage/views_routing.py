@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tongxin.core.errors import PermissionDenied, ServiceError
+from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.triage import runtime, services
 from tongxin.triage.forms import RoutingRuleForm, TypedForm, handler_value
 from tongxin.triage.models import RoutingRule, TriageModel

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core.errors import ServiceError
+from tongxin.kernel.errors import ServiceError
 from tongxin.webhooks import services
 from tongxin.webhooks.choices import event_choices
 from tongxin.webhooks.models import Delivery, DeliveryAttempt, Subscription

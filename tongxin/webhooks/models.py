@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core.errors import ServiceError
+from tongxin.kernel.errors import ServiceError
 from tongxin.webhooks.choices import DeliveryStatus, event_names
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}

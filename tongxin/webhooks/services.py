@@ -29,9 +29,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import record_event
 from tongxin.kernel import registry
+from tongxin.kernel.errors import ServiceError
 from tongxin.webhooks.choices import DeliveryStatus, event_names
 from tongxin.webhooks.models import (
     Delivery,
@@ -161,8 +161,8 @@ def subscriptions_for(place_code, event_name):
 def create_deliveries(event):
     """Create the deliveries a kernel event calls for, and send them after commit.
 
-    Subscribed to every kernel event (manifest.py): an event kind that some app
-    declared as a webhook event (registry ``webhook_events``) becomes one Delivery per
+    Subscribed to the kinds some app declared as webhook events (manifest.py): such an
+    event (registry ``webhook_events``) becomes one Delivery per
     active subscription of an organisation at or above the subject's place (registry
     ``subjects``). It runs after the change has committed, in a transaction of its
     own, so a change that rolls back produces no delivery.

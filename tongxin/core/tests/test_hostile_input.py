@@ -1203,7 +1203,7 @@ def test_a_script_tag_is_kept_as_typed_and_shown_escaped_on_every_page(scene, pa
 def test_text_made_only_of_invisible_characters_is_required_text_missing(world):
     """services.clean_text: zero-width, direction and control characters and lone
     surrogates are removed; what is left must not be empty."""
-    from tongxin.core.errors import ServiceError
+    from tongxin.kernel.errors import ServiceError
     from tongxin.matters.services import clean_text
 
     for blank in (ZERO_WIDTH, "\u202e\u202c", "\u2066\u2069 \u3000", "\x00\x07", "\ud800"):

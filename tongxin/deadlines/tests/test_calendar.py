@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
 from tongxin.deadlines import services
 from tongxin.deadlines.models import CalendarDay
+from tongxin.kernel.errors import ServiceError
 from tongxin.places.choices import PlaceKind
 from tongxin.places.services import create_place
 

@@ -14,7 +14,6 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.utils import timezone
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
 from tongxin.deadlines.models import CalendarDay, DistrictSettings
 from tongxin.deadlines.services import scan_deadlines
@@ -31,6 +30,7 @@ from tongxin.demo.builder import (
 from tongxin.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_URL
 from tongxin.demo.matters import MATTERS as DEMO_MATTERS
 from tongxin.kernel import registry
+from tongxin.kernel.errors import ServiceError
 from tongxin.matters.choices import Level, Status
 from tongxin.matters.models import Category, Matter, MatterEvent
 from tongxin.matters.notices import NoticeKind

@@ -4,10 +4,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.models import Event
 from tongxin.hotspots import services
 from tongxin.hotspots.models import KeptApart
+from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters import services as matter_services
 from tongxin.matters.choices import Status
 from tongxin.matters.models import Matter, MatterEvent

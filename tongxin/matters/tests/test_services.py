@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tongxin.core.errors import PermissionDenied, ServiceError
+from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters import services
 from tongxin.matters.choices import Kind, Level, Status, WhistleStatus
 from tongxin.matters.models import Matter, MatterEvent, Photo, Support

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tongxin.core.errors import PermissionDenied
+from tongxin.kernel.errors import PermissionDenied
 from tongxin.matters.choices import Level, Status
 from tongxin.matters.services import TransitionError, allowed_actions, guard
 from tongxin.matters.transitions import TRANSITIONS

@@ -38,7 +38,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tongxin.core.errors import PermissionDenied, ServiceError
+from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters import services
 from tongxin.matters.choices import Status as S
 from tongxin.matters.models import (

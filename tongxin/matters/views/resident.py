@@ -25,11 +25,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.masking import mask_name
 from tongxin.core.ratelimit import limited
 from tongxin.deadlines import policy
 from tongxin.deadlines.choices import Stage
+from tongxin.kernel.errors import ServiceError
 from tongxin.matters import rules, selectors, services
 from tongxin.matters.actions import perform
 from tongxin.matters.choices import Status

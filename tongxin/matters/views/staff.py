@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongxin.core import audit
-from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.masking import mask_phone
 from tongxin.core.ratelimit import limited
 from tongxin.kernel import registry
+from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters import forms_staff as forms
 from tongxin.matters import rules, selectors, services
 from tongxin.matters.actions import ACTIONS, PAGE_ACTIONS, WHISTLE_ACTIONS

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from tongxin.core.errors import ServiceError
+from tongxin.kernel.errors import ServiceError
 from tongxin.matters.choices import Channel, Status
 from tongxin.matters.models import Matter
 from tongxin.open311.models import Open311Request

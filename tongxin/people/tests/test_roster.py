@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import override
 from openpyxl import load_workbook
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
+from tongxin.kernel.errors import ServiceError
 from tongxin.people import roster
 from tongxin.people.choices import Role
 from tongxin.people.models import Person

@@ -1,7 +1,7 @@
 import pytest
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
+from tongxin.kernel.errors import ServiceError
 from tongxin.people.choices import Role
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.services import assign_role, create_person, revoke_role, update_person

@@ -1,6 +1,7 @@
 import pytest
 
-from tongxin.places.models import Place, minimal_roots
+from tongxin.kernel.paths import minimal_roots
+from tongxin.places.models import Place
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_minimal_roots_drops_nested_codes():
     ("4401", "4402"), ("4409", "441"), ("990101", "990102"), ("1999", "2"), ("999", None),
 ])
 def test_the_subtree_bound_is_a_digit_string(code, bound):
-    from tongxin.places.models import upper_bound
+    from tongxin.kernel.paths import upper_bound
 
     assert upper_bound(code) == bound
 

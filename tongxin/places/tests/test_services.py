@@ -1,7 +1,7 @@
 import pytest
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
+from tongxin.kernel.errors import ServiceError
 from tongxin.places.choices import PlaceKind as K
 from tongxin.places.models import Place
 from tongxin.places.services import create_place, rename_place

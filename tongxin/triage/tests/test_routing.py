@@ -4,8 +4,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from tongxin.core.errors import PermissionDenied, ServiceError
 from tongxin.core.models import Event
+from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters.choices import Level
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.services import create_organisation

@@ -5,7 +5,7 @@ import hmac
 
 import pytest
 
-from tongxin.core.errors import ServiceError
+from tongxin.kernel.errors import ServiceError
 from tongxin.webhooks.models import validate_webhook_url
 from tongxin.webhooks.services import create_subscription, sign, verify_signature
 

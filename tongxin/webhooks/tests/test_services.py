@@ -9,9 +9,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from tongxin.core.errors import ServiceError
 from tongxin.core.models import Event
 from tongxin.kernel import events
+from tongxin.kernel.errors import ServiceError
 from tongxin.kernel.models import PublishedEvent
 from tongxin.matters import services as matters
 from tongxin.matters.choices import Kind

@@ -11,8 +11,8 @@ nothing the second time.
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tongxin.core.errors import ServiceError
 from tongxin.deadlines import services
+from tongxin.kernel.errors import ServiceError
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 

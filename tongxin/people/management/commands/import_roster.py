@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tongxin.core.errors import ServiceError
+from tongxin.kernel.errors import ServiceError
 from tongxin.people import roster
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
