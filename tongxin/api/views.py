@@ -33,6 +33,7 @@ from tongxin.api.permissions import (
 )
 from tongxin.api.throttling import SupportThrottle, WriteThrottle
 from tongxin.core.ratelimit import Limited, check, client_ip, hit
+from tongxin.kernel import registry
 from tongxin.kernel.paths import subtree_q
 from tongxin.kernel.scope import scope_for
 from tongxin.matters import actions, rules, selectors, services
@@ -456,10 +457,9 @@ def _merge_target(request, pk):
 def _resolve(request, m, d):
     """The reply check's warnings come back in ``reply_checks`` and stay on the event; they
     never refuse (an API client has no "publish anyway" box)."""
-    from tongxin.triage import replies
-
-    warnings = replies.warnings_in(replies.check(
-        m, what_was_done=d["what_was_done"], basis=d["basis"], standard=d["standard"]))
+    check = registry.hook("matters.reply_warnings")  # declared by triage
+    warnings = check(m, what_was_done=d["what_was_done"], basis=d["basis"],
+                     standard=d["standard"]) if check else []
     request.reply_checks = [w.as_dict() for w in warnings]
     return {**d, "checks": request.reply_checks}
 

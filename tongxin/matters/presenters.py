@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.matters.choices import Channel, Kind, Level, RejectReason, Satisfaction, Visibility
+from tongxin.matters.models import Category
 
 LABELS = {
     "raised": gettext_lazy("Raised"),
@@ -199,8 +200,6 @@ def present(event, category_names=None):
 
 def present_events(events):
     """Return EventViews for ``events`` with category names looked up in one query."""
-    from tongxin.matters.models import Category
-
     events = list(events)
     ids = {
         value for e in events if e.action == "recategorised"

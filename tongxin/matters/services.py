@@ -40,6 +40,7 @@ from tongxin.matters.models import (
     Whistle,
 )
 from tongxin.matters.photos import attach_photos
+from tongxin.matters.similar import rank_similar
 from tongxin.matters.transitions import MATTER_FLOW, SUPPORTABLE, WHISTLE_FLOW
 from tongxin.orgs.choices import OrgKind
 from tongxin.people.validators import normalise_phone
@@ -302,8 +303,6 @@ def _raise(*, by, title, description, category, place, reporter, channel, level,
 
 def similar_open_matters(*, place, text, exclude=None, limit=5):
     """Return open matters in the same compound that read like ``text`` (for "me too")."""
-    from tongxin.matters.similar import rank_similar
-
     compound = owner_for(place, PlaceKind.COMPOUND) if place.kind not in (
         PlaceKind.COMMUNITY,) else place
     candidates = Matter.objects.open().filter(place_code__startswith=compound.code).exclude(

@@ -6,6 +6,7 @@ from tongxin.core.masking import mask_id_number, mask_phone
 from tongxin.kernel.scope import scope_for
 from tongxin.people.choices import Role
 from tongxin.places.choices import PlaceKind
+from tongxin.places.models import Place
 
 
 @rules.predicate
@@ -60,8 +61,6 @@ rules.add_perm("people.import_roster", can_import_somewhere)
 
 def import_roots(user):
     """Return the places under which ``user`` may import a roster (community and up)."""
-    from tongxin.places.models import Place
-
     scope = scope_for(user)
     if scope.everything:
         return list(Place.objects.filter(parent__isnull=True))

@@ -9,6 +9,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tongxin.kernel.errors import ServiceError
+from tongxin.matters import services
+from tongxin.matters.models import Matter, Resolution
 from tongxin.triage import replies
 
 # -- reply check: the live check while a handler writes a result, the reply-time baseline --
@@ -20,9 +22,6 @@ REPLY_FIELDS = ("what_was_done", "basis", "standard")
 @require_POST
 def reply_check(request, pk):
     """Check a result as the handler types it (htmx): the warnings the form would give."""
-    from tongxin.matters import services
-    from tongxin.matters.models import Matter
-
     matter = Matter.objects.visible_to(request.user).filter(pk=pk).first()
     if matter is None:
         raise Http404
@@ -54,8 +53,6 @@ def _percent(share):
 
 def district_reply_pairs(user):
     """Return (raised, first result recorded) local datetimes of the matters ``user`` sees."""
-    from tongxin.matters.models import Matter, Resolution
-
     firsts = Resolution.objects.filter(
         round=1, matter__in=Matter.objects.visible_to(user)).values_list(
         "matter__created_at", "created_at")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.kernel.errors import PermissionDenied, ServiceError
+from tongxin.matters.services import district_of
 from tongxin.triage import runtime, services
 from tongxin.triage.forms import RoutingRuleForm, TypedForm, handler_value
 from tongxin.triage.models import RoutingRule, TriageModel
@@ -149,8 +150,6 @@ def retrain(request, code):
 @require_GET
 def raise_hint(request):
     """Return the categories the suggester reads in what a resident has typed (htmx)."""
-    from tongxin.matters.services import district_of
-
     household = request.user.household
     if household is None:
         raise Http404
