@@ -108,6 +108,7 @@ class Manifest:
 
 
 _MANIFESTS: dict[str, Manifest] = {}
+_ORDERED: list = []  # manifests() in INSTALLED_APPS order, kept until the next register()
 
 
 def register(app_label, **declarations):
@@ -116,6 +117,7 @@ def register(app_label, **declarations):
     An app may call it more than once (one module per concern): lists are extended,
     dicts updated, single values replaced.
     """
+    _ORDERED.clear()
     manifest = _MANIFESTS.setdefault(app_label, Manifest(app_label))
     for name, value in declarations.items():
         current = getattr(manifest, name)  # AttributeError: not a known declaration
@@ -129,9 +131,13 @@ def register(app_label, **declarations):
 
 
 def manifests():
-    """Return every app's manifest, in INSTALLED_APPS order."""
-    order = {config.label: n for n, config in enumerate(apps.get_app_configs())}
-    return sorted(_MANIFESTS.values(), key=lambda m: order.get(m.app_label, len(order)))
+    """Return every app's manifest, in INSTALLED_APPS order (sorted once: every published
+    event and every error's field read it)."""
+    if not _ORDERED:
+        order = {config.label: n for n, config in enumerate(apps.get_app_configs())}
+        _ORDERED.extend(sorted(_MANIFESTS.values(),
+                               key=lambda m: order.get(m.app_label, len(order))))
+    return list(_ORDERED)
 
 
 def manifest(app_label):

@@ -23,6 +23,7 @@ def declared(monkeypatch):
     def declare(**kinds):
         monkeypatch.setitem(registry._MANIFESTS, "tests",
                             registry.Manifest("tests", notice_kinds=kinds))
+        monkeypatch.setattr(registry, "_ORDERED", [])  # the ordered copy is made anew
     return declare
 
 
