@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import audit
+from tongxin.deadlines.selectors import calendar_gaps
 from tongxin.kernel import registry
 from tongxin.matters.selectors import my_matters, work_summary
 from tongxin.orgs.models import Organisation
@@ -39,6 +40,7 @@ def home(request):
         if request.user.has_perm("people.list_people"):
             context["people_count"] = Person.objects.visible_to(user).count()
         context["work"] = work_summary(user)
+        context["calendar_gaps"] = calendar_gaps(user)
         return render(request, "portal/home_staff.html", context)
     household = user.household
     if household is not None:

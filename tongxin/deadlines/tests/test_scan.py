@@ -190,7 +190,8 @@ def test_the_new_owner_hears_of_it_and_a_second_scan_escalates_nothing(
     assert scan_deadlines() == NO_CHANGE
 
 
-def test_each_missed_deadline_climbs_one_more_level(world, frozen, matter, auto_escalate):
+def test_each_missed_deadline_climbs_one_more_level(world, frozen, matter, auto_escalate,
+                                                    weekdays_only):
     when(frozen, "2026-10-01 16:01+08:00")
     scan_deadlines()
     when(frozen, "2026-10-20 16:00+08:00")  # past the compound's 10 working days (no calendar)
@@ -199,7 +200,7 @@ def test_each_missed_deadline_climbs_one_more_level(world, frozen, matter, auto_
     assert matter.owner_level == Level.COMMUNITY and matter.escalation_count == 2
 
 
-def test_a_whistled_matter_is_not_escalated_automatically(world, frozen, matter, auto_escalate):
+def test_a_whistled_matter_is_not_escalated_automatically(world, frozen, matter, auto_escalate, weekdays_only):
     officer = world.by_role[Role.DISTRICT_OFFICER]
     escalate(matter, by=officer, reason="跨部门问题", to_level=Level.DISTRICT)
     whistle(matter, by=officer, departments=[world.department])
