@@ -75,7 +75,7 @@ def supervise(commands, *, should_stop, first_wait=1.0, longest_wait=60.0, max_r
                     f"within {restart_window:g} s)")
                 child.start_at = now + child.wait
                 child.wait = min(child.wait * 2, longest_wait)
-            else:
+            if status == 0:
                 time.sleep(poll)
     finally:
         stop(child.process for child in children if child.process is not None)
