@@ -12,6 +12,7 @@ import logging
 import os
 import time
 
+from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
@@ -80,7 +81,7 @@ class Command(db_worker.Command):
         queue_names = queue_name.split(",")
         excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
         if excluded_queue_names and "*" not in queue_names:
-            raise db_worker.CommandError("--exclude-queues can only be used with --queue-name=*")
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
         worker = Worker(queue_names=queue_names, interval=interval, batch=batch,
                         backend_name=backend_name, startup_delay=startup_delay,
                         max_tasks=max_tasks, worker_id=worker_id,
