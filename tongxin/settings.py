@@ -225,6 +225,14 @@ TONGXIN_PHOTO_MAX_COUNT = 9
 TONGXIN_PHOTO_MAX_DECODED_PIXELS = int(os.environ.get("TONGXIN_PHOTO_MAX_DECODED_PIXELS",
                                                       60_000_000))
 
+# Hosts a webhook may reach although they are, or resolve to, internal addresses
+# (private, loopback, link-local ...): a partner's bridge inside the network, or 127.0.0.1
+# for a receiver on this machine. Comma-separated names or addresses; none by default.
+TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS = [
+    host.strip() for host in os.environ.get("TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS", "").split(",")
+    if host.strip()
+]
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tongxin@localhost")
 
