@@ -31,15 +31,15 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.datavalidation import DataValidation  # noqa: F401  (for templates)
 
 from tongxin.kernel import registry
-
-__all__ = ["Alignment", "DataValidation", "Font", "get_column_letter"]  # styling, from here
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
 SHEET_TITLE = re.compile(r"[\\/*?:\[\]]")  # characters Excel refuses in a sheet's name
+PROLOG_LIMIT = 1024 * 1024  # bytes of a part read to find its root element, at most
+XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # "<", or a BOM
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -162,8 +162,12 @@ def _check_prolog(stream):
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.StartElementHandler = root
+    read = 0
     try:
         while chunk := stream.read(16 * 1024):
+            read += len(chunk)
+            if read > PROLOG_LIMIT:
+                raise UnsafeWorkbook("no root element in the first megabyte")
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except _RootReached:
@@ -180,11 +184,16 @@ def check_workbook(data):
         return  # not a zip: openpyxl says it is not a workbook
     with archive:
         for info in archive.infolist():
-            if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            if info.is_dir():
                 continue
             try:
+                # Every part that is XML, whatever its name (a relationship may point a
+                # sheet at "sheet1.dat"); images and other binary parts are left alone.
                 with archive.open(info) as stream:
-                    _check_prolog(stream)
+                    head = stream.read(1024).lstrip(b" \t\r\n\x00")
+                if not head or head.startswith(XML_STARTS):
+                    with archive.open(info) as stream:
+                        _check_prolog(stream)
             except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
                 return  # a damaged part: openpyxl refuses the file as not a workbook
 

@@ -231,6 +231,24 @@ def test_a_workbook_declaring_entities_is_refused_clearly(district, name, doctyp
     assert ".xlsx" in error.message
 
 
+def test_a_sheet_under_another_name_is_checked_too(district):
+    """A relationship may point the sheet at any name: every XML part is read."""
+    content = roster_bytes([row()])
+    for name, edit in (
+        ("xl/_rels/workbook.xml.rels", lambda text: text.replace("sheet1.xml", "sheet1.dat")),
+        ("[Content_Types].xml", lambda text: text.replace("sheet1.xml", "sheet1.dat")),
+        (SHEET, declare('  <!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>')),
+    ):
+        content = with_part(content, name, edit)
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename.replace("sheet1.xml", "sheet1.dat"),
+                            source.read(info))
+
+    assert refused(io.BytesIO(out.getvalue()), district).code == "roster_unsafe"
+
+
 def test_a_sheet_whose_xml_breaks_halfway_is_refused_clearly(district):
     rows = [row(phone=f"137000000{n:02d}", full_name=f"王{n}") for n in range(1, 30)]
     content = with_part(roster_bytes(rows), SHEET,
