@@ -99,8 +99,8 @@ def table(book, title, columns, rows):
         cell.alignment = Alignment(vertical="center", wrap_text=True)
         sheet.column_dimensions[get_column_letter(index)].width = width
     for row_index, values in enumerate(rows, start=2):
-        for index, value in enumerate(values, start=1):
-            cell = put(sheet, row_index, index, value)
+        for index, raw in enumerate(values, start=1):
+            cell = put(sheet, row_index, index, raw)
             if isinstance(cell.value, str):
                 cell.alignment = Alignment(vertical="top", wrap_text=len(cell.value) > 20)
     sheet.freeze_panes = "A2"
@@ -209,8 +209,14 @@ def read_workbook(data):
 
 
 def read_rows(sheet):
-    """Yield the values of each row; raise UnsafeWorkbook where the sheet's XML breaks."""
+    """Yield the values of each row; raise UnsafeWorkbook where the sheet's XML breaks.
+
+    A read-only sheet is parsed as it is read, so a break halfway (a ParseError, or
+    openpyxl failing on what it found) shows only now.
+    """
     try:
         yield from sheet.iter_rows(values_only=True)
     except ParseError as error:
         raise UnsafeWorkbook(str(error)) from error
+    except Exception as error:  # openpyxl fails in many ways on a damaged sheet
+        raise UnsafeWorkbook(repr(error)) from error

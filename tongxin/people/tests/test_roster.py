@@ -231,6 +231,13 @@ def test_a_workbook_declaring_entities_is_refused_clearly(district, name, doctyp
     assert ".xlsx" in error.message
 
 
+def test_a_sheet_with_a_nonsense_cell_address_is_refused_clearly(district):
+    content = with_part(roster_bytes([row()]), SHEET,
+                        lambda text: text.replace('r="A2"', 'r="2A!"', 1))
+
+    assert refused(io.BytesIO(content), district).code in ("roster_unsafe", "roster_not_xlsx")
+
+
 def test_a_sheet_under_another_name_is_checked_too(district):
     """A relationship may point the sheet at any name: every XML part is read."""
     content = roster_bytes([row()])
