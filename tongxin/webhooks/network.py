@@ -185,6 +185,8 @@ def post(parts, addresses, body, headers):
             return None, TLS_ERROR
         except http.client.HTTPException:
             return None, BAD_RESPONSE
+        except ValueError:  # e.g. a host name http.client cannot write in the Host header
+            return None, CONNECTION_FAILED
         except OSError:
             continue  # refused, reset, unreachable: the next address, if there is one
         finally:
