@@ -219,6 +219,19 @@ TONGXIN_CSP_ADMIN = TONGXIN_CSP.replace("style-src 'self'", "style-src 'self' 'u
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 TONGXIN_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 TONGXIN_PHOTO_MAX_COUNT = 9
+# The pixels the photos of one request may decode to, together, checked from their headers
+# before any is decoded (a JPEG counts at the reduced size it is decoded at: a 12-megapixel
+# phone photo counts 3). bench/photos.py prints what the worst case costs.
+TONGXIN_PHOTO_MAX_DECODED_PIXELS = int(os.environ.get("TONGXIN_PHOTO_MAX_DECODED_PIXELS",
+                                                      60_000_000))
+
+# Hosts a webhook may reach although they are, or resolve to, internal addresses
+# (private, loopback, link-local ...): a partner's bridge inside the network, or 127.0.0.1
+# for a receiver on this machine. Comma-separated names or addresses; none by default.
+TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS = [
+    host.strip() for host in os.environ.get("TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS", "").split(",")
+    if host.strip()
+]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tongxin@localhost")

@@ -39,7 +39,7 @@ from tongxin.matters.models import (
     Support,
     Whistle,
 )
-from tongxin.matters.photos import attach_photos
+from tongxin.matters.photos import attach_photos, clean_photos
 from tongxin.matters.similar import rank_similar
 from tongxin.matters.transitions import MATTER_FLOW, SUPPORTABLE, WHISTLE_FLOW
 from tongxin.orgs.choices import OrgKind
@@ -105,6 +105,7 @@ ERROR_FIELDS = {
     "photo_too_big": "photos",
     "not_an_image": "photos",
     "too_many_photos": "photos",
+    "photos_too_many_pixels": "photos",
     "comment_required": "comment",
     "comment_too_long": "comment",
     "reason_required": "reason",
@@ -227,6 +228,8 @@ def raise_matter(*, by, title, description, category, place=None, reporter=None,
         existing = Matter.objects.filter(created_by=by, idempotency_key=key).first()
         if existing is not None:
             return existing
+    # Decoded and re-encoded before the transaction: no lock is held while that runs.
+    photos = clean_photos(photos)
     try:
         with transaction.atomic():
             return _raise(by=by, title=title, description=description, category=category,

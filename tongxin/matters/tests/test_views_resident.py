@@ -174,6 +174,20 @@ def test_a_pdf_renamed_jpg_is_refused_with_a_message_and_nothing_is_stored(clien
     assert counts() == before
 
 
+def test_photos_too_large_together_are_refused_beside_the_photos_field(client, world, parking,
+                                                                       settings):
+    settings.TONGXIN_PHOTO_MAX_DECODED_PIXELS = 5_000
+    client.force_login(world.resident)
+    before = counts()
+    response = client.post(reverse("matters:raise"),
+                           raise_data(parking, photos=[gps_jpeg("a.jpg"), gps_jpeg("b.jpg")]))
+
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["photos"]
+    assert error.startswith("These photos are too large together")
+    assert counts() == before
+
+
 def test_a_category_of_another_district_is_refused_and_nothing_is_stored(client, world, parking):
     other = create_place(kind="district", name="别的区", code="990102")
     seed_categories(other)
