@@ -2,13 +2,11 @@
 request updates: open/closed with the Tongxin status in words, local ISO 8601 times,
 and nothing personal (see rules.py for what is shown and why)."""
 
-import re
-
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.masking import mask_id_number, mask_phone
+from tongxin.core.masking import mask_contacts_in_text
 from tongxin.deadlines.choices import Stage
 from tongxin.matters import presenters as timeline
 from tongxin.matters.choices import OPEN_STATUSES, RejectReason, Status, Visibility
@@ -26,8 +24,6 @@ PUBLIC_NOTES = {"resolved", "closed_unsolved"}
 # Steps whose summary quotes staff's free text, so only their label is shown.
 LABEL_ONLY = {"escalated"}
 ADDRESS_SKIPS = {PlaceKind.PROVINCE, PlaceKind.CITY, PlaceKind.GRID}
-_PHONE = re.compile(r"(?<!\d)(\+?86)?(1[3-9]\d{9})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
 
 
 def open311_status(status):
@@ -59,8 +55,7 @@ def iso(value):
 
 def scrub(text):
     """Mask mobile and ID-card numbers a resident may have typed into free text."""
-    text = _PHONE.sub(lambda m: (m.group(1) or "") + mask_phone(m.group(2)), text or "")
-    return _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
+    return mask_contacts_in_text(text)
 
 
 def with_request_facts(matters):
