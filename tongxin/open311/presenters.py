@@ -161,10 +161,11 @@ def _status_after(events):
 
 def describe(event):
     view = timeline.present(event)
-    parts = [view.summary] if view.summary and event.action not in LABEL_ONLY else []
+    # Labels and summaries may be lazy translations: join them as text.
+    parts = [str(view.summary)] if view.summary and event.action not in LABEL_ONLY else []
     if event.action in PUBLIC_NOTES and event.note:
-        parts.append(event.note)
-    text = view.label
+        parts.append(str(event.note))
+    text = str(view.label)
     if parts:
         text = _("%(step)s: %(detail)s") % {"step": view.label, "detail": " ".join(parts)}
     return scrub(text)

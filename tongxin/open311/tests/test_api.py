@@ -510,3 +510,44 @@ def test_a_matter_being_handled_expects_its_handling_deadline(client, world, new
     assert heard_by["expected_datetime"] is None
     assert handled["expected_datetime"] == timezone.localtime(matter.due_at).isoformat(
         timespec="seconds")
+
+
+# --- the updates feed and its window (issue 16, item 9) ---------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_updates_answer_for_a_matter_that_went_round_the_whole_loop(client, world, fmt,
+                                                                    new_matter):
+    handler = world.by_role[Role.GRID_WORKER]
+    matter = new_matter()
+    matters.support(matter, by=world.neighbour)
+    matters.triage(matter, by=handler, kind=Kind.IMMEDIATE)
+    matters.resolve(matter, by=handler, what_was_done="清理了东门口的电动车，划了停车线。",
+                    basis="《物业管理条例》", standard="消防通道畅通")
+    matters.rate(matter, by=world.resident, satisfaction="satisfied")
+
+    code, answer = call(client, "GET", "servicerequestupdates", fmt,
+                        {"jurisdiction_id": world.district.code})
+
+    assert code == 200
+    assert {u["service_request_id"] for u in answer} == {str(matter.pk)}
+    assert [u["external_status_code"] for u in answer] == ["in_progress", "resolved", "closed"]
+    assert all(u["description"] for u in answer)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("path", ["requests", "servicerequestupdates"])
+@pytest.mark.parametrize("params", [
+    {"start_date": "0001-01-01"},
+    {"end_date": "0001-01-01"},
+    {"start_date": "9999-12-31T23:59:59+14:00"},
+    {"end_date": "9999-12-31"},
+    {"start_date": "0001-01-01T00:00:00Z", "end_date": "0001-01-02T00:00:00Z"},
+])
+def test_a_date_out_of_range_is_a_clear_400(english, world, fmt, path, params):
+    code, answer = call(english, "GET", path, fmt,
+                        {"jurisdiction_id": world.district.code, **params})
+
+    assert code == 400
+    assert "out of range" in descriptions(answer)
+    assert next(iter(params)) in descriptions(answer)
