@@ -102,7 +102,7 @@ def district_groups(user, *, days, limit=50, now=None):
     """Return the ``limit`` hottest groups of the matters ``user`` may see (last ``days``)."""
     now = now or timezone.now()
     queryset = matters_for(user, days=days, now=now)
-    matters = list(queryset.select_related("place", "district")
+    matters = list(queryset.select_related("place", "district", "reporter__household")
                    .order_by("-created_at", "-pk")[:MAX_MATTERS])
     if not matters:
         return []
