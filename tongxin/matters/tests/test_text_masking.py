@@ -161,3 +161,38 @@ def test_the_api_shows_numbers_whole_to_the_raiser_and_the_grid_worker(world, ma
         detail = api(person).get(f"/api/v1/matters/{matter.pk}/").json()
         assert detail["title"] == TITLE
         assert detail["description"] == DESCRIPTION
+
+
+def test_a_supporters_data_export_masks_the_numbers_in_anothers_title(client, world, matter):
+    from tongxin.matters import services
+
+    services.support(matter, by=world.neighbour)
+    client.force_login(world.neighbour)
+
+    data = client.get(reverse("privacy:export", args=["json"])).json()
+
+    assert data["supports"][0]["title"] == "路灯坏了请回电138****0001"
+
+
+# --- every way of writing a number, on every interface --------------------------------------
+
+VARIANTS = {
+    "13800100001": "138****0001", "+86 13800100001": "+86 138****0001",
+    "138 0010 0001": "138****0001", "138-0010-0001": "138****0001",
+    "１３８００１００００１": "138****0001", "一三八零零一零零零零一": "138****0001",
+    "110105 19491231 002X": "110***********002X", "110105194912310021": "110***********0021",
+}
+
+
+@pytest.mark.parametrize(("written", "shown"), VARIANTS.items())
+def test_every_way_of_writing_a_number_is_masked_on_the_page_and_the_api(
+        client, world, new_matter, written, shown):
+    matter = new_matter(title="请回电", description=f"电话{written}，2026-12-06 起，诉求 2026-000043")
+    street = world.by_role[Role.STREET_OFFICER]
+    client.force_login(street)
+
+    page = client.get(reverse("matters:detail", args=[matter.pk])).content.decode()
+    detail = api(street).get(f"/api/v1/matters/{matter.pk}/").json()
+
+    assert written not in page and f"电话{shown}，" in page
+    assert detail["description"] == f"电话{shown}，2026-12-06 起，诉求 2026-000043"
