@@ -196,3 +196,13 @@ def test_every_way_of_writing_a_number_is_masked_on_the_page_and_the_api(
 
     assert written not in page and f"电话{shown}，" in page
     assert detail["description"] == f"电话{shown}，2026-12-06 起，诉求 2026-000043"
+
+
+def test_hot_issue_groups_carry_no_whole_number(world, new_matter):
+    from tongxin.hotspots.services import matter_items
+
+    matter = new_matter(title=TITLE, description=DESCRIPTION)
+
+    (item,) = matter_items([matter])
+
+    shows_masked(f"{item.title} {item.text}")
