@@ -34,7 +34,7 @@ from tongxin.open311.services import file_request
 logger = logging.getLogger(__name__)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-23T00:00:00+08:00"  # bump when what the endpoints return changes
+CHANGESET = "2026-12-06T00:00:00+08:00"  # bump when what the endpoints return changes
 MAX_SPAN = timedelta(days=90)  # the spec's default window and widest start/end span
 MAX_REQUESTS = 1000  # the spec's default limit: 90 days or the first 1000 requests
 # The dates a window may start or end on: every date in between, its 90-day span and its
