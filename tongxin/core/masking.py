@@ -56,7 +56,8 @@ _SEPARATOR = re.compile("[ \t\u3000\\-.．－‐‑–—]{1,3}")
 _MOBILE = re.compile(r"(?:86|0086)?(1[3-9]\d{9})")
 _ID_NUMBER = re.compile(
     r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
-_LONGEST = 18  # an ID number; a mobile with 0086 is 15
+# How long a number can be: a mobile (11), with 86 (13) or 0086 (15), an ID number (18).
+_LENGTHS = (11, 13, 15, 18)
 
 
 def _normalise(group):
@@ -76,10 +77,9 @@ def _runs(text):
         yield run
 
 
-def _masked(text, groups):
-    """Return the masked form of ``groups`` read as one number, or None if it is not a
-    mobile or ID number."""
-    digits = "".join(_normalise(g.group()) for g in groups)
+def _masked(text, groups, digits):
+    """Return the masked form of ``groups`` (which spell ``digits``) read as one number,
+    or None if it is not a mobile or ID number."""
     if _ID_NUMBER.fullmatch(digits):
         return mask_id_number(digits)
     phone = _MOBILE.fullmatch(digits)
@@ -109,17 +109,23 @@ def mask_contacts_in_text(text):
     text = str(text or "")
     pieces, done = [], 0
     for run in _runs(text):
+        spelt = "".join(_normalise(group.group()) for group in run)
+        # starts[k]: where group k begins in ``spelt``; ends: where a group ends -> its index.
+        starts, ends, length = [], {}, 0
+        for k, group in enumerate(run):
+            starts.append(length)
+            length += len(group.group())
+            ends[length] = k
         i = 0
         while i < len(run):
             best = None
-            length = 0
-            for j in range(i, len(run)):
-                length += len(run[j].group())
-                if length > _LONGEST:
-                    break
-                masked = _masked(text, run[i:j + 1])
-                if masked is not None:
-                    best = (j, masked)
+            for size in sorted(_LENGTHS):  # the longest number found wins
+                j = ends.get(starts[i] + size)
+                if j is not None:
+                    digits = spelt[starts[i]:starts[i] + size]
+                    masked = _masked(text, run[i:j + 1], digits)
+                    if masked is not None:
+                        best = (j, masked)
             if best is None:
                 i += 1
                 continue
@@ -135,7 +141,7 @@ def mask_contacts_in_text(text):
 
 _FLATS = [
     # 1单元301(室), 一单元三零一
-    re.compile(f"[{_D}]+\\s*单元\\s*[{_D}]+"),
+    re.compile(f"(?<![{_D}])[{_D}]{{1,3}}\\s*单元\\s*[{_D}]{{1,4}}(?![{_D}])"),
     # 301室, 1201房, 502号房
     re.compile(f"(?<![{_D}])[{_D}]{{3,4}}\\s*(?=室|房|号房|户)"),
     # 3号楼502, 5栋1201
