@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tongxin.kernel.registry import Column, PersonalData, register
 from tongxin.matters.choices import Visibility
 from tongxin.matters.models import Inspection, Matter, Rating, Support
+from tongxin.matters.selectors import text_as_seen
 
 
 def _when(value):
@@ -47,9 +48,14 @@ def export_timeline(person):
 
 
 def export_supports(person):
+    """Return the matters the person supported: someone else's, so their titles read as the
+    person may see them (phone and ID numbers masked, selectors.text_as_seen)."""
+    supports = (Support.objects.filter(person=person)
+                .select_related("matter__reporter__household").order_by("pk"))
     return [
-        {"matter": s.matter.number, "title": s.matter.title, "at": _when(s.created_at)}
-        for s in Support.objects.filter(person=person).select_related("matter").order_by("pk")
+        {"matter": s.matter.number, "title": text_as_seen(s.matter, person).title,
+         "at": _when(s.created_at)}
+        for s in supports
     ]
 
 

@@ -193,7 +193,7 @@ def present(event, category_names=None):
         summarise = SUMMARIES.get(event.action)
         summary, note = (summarise(data, names) if summarise else ""), event.note
     return EventView(
-        event=event, label=str(label_for(event.action)), summary=summary, note=note,
+        event=event, label=str(label_for(event.action)), summary=str(summary), note=note,
         internal=event.visibility == Visibility.INTERNAL, late=bool(data.get("late")),
     )
 

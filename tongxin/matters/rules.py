@@ -8,7 +8,7 @@ from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import scope_for
 from tongxin.matters.choices import Level
 from tongxin.people.choices import Role
-from tongxin.people.rules import is_staff_member
+from tongxin.people.rules import contact_in_scope, is_staff_member
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
@@ -42,6 +42,26 @@ def _covers(user, roles, code):
 
 def is_handler(user, matter):
     return _covers(user, HANDLER_ROLES, matter.owner_code)
+
+
+def sees_raiser_contacts(user, matter):
+    """Whether ``user`` sees the contacts of whoever raised ``matter`` whole, and so its
+    title and description as typed (phone and ID numbers included).
+
+    The same rule as the reporter line of the matter page (selectors.reporter_block): the
+    raiser (or whoever recorded it) themselves; for a registered reporter, the roles that
+    see that person's contacts whole (people.rules.contact_for); for a walk-in or an
+    anonymous caller, those who handle the matter.
+    """
+    if user.pk is not None and user.pk in (matter.reporter_id, matter.created_by_id):
+        return True
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    if matter.reporter_id:
+        # No full-contact role anywhere: masked, without loading the reporter.
+        return bool(scope.contact_roots) and contact_in_scope(user, matter.reporter)
+    return is_handler(user, matter)
 
 
 def is_whistler(user, matter):

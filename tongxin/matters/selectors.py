@@ -13,7 +13,7 @@ from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, W
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.masking import mask_phone
+from tongxin.core.masking import mask_contacts_in_text, mask_phone
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import Scope, scope_for
 from tongxin.matters import rules, services
@@ -22,10 +22,11 @@ from tongxin.matters.models import Category, Inspection, Matter, Resolution, Sup
 from tongxin.people.rules import contact_for
 from tongxin.places.models import Place
 
-# What a list row shows: its category, where it is and who owns it.
-LIST_RELATED = ("category", "owner_place", "place")
-DETAIL_RELATED = ("category", "category__parent", "owner_place", "place", "reporter",
-                  "district", "merged_into")
+# What a list row shows: its category, where it is and who owns it (and where its
+# reporter lives: whether the viewer sees the title's numbers whole, text_as_seen).
+LIST_RELATED = ("category", "owner_place", "place", "reporter__household")
+DETAIL_RELATED = ("category", "category__parent", "owner_place", "place",
+                  "reporter__household", "district", "merged_into")
 # Matters not accepted are left out of public searches (asked for by id, they still answer).
 HIDDEN_FROM_PUBLIC_SEARCH = (Status.REJECTED,)
 
@@ -99,7 +100,8 @@ def matter_list(user, *, filters=MatterFilters(), within=None, now=None):
 def my_matters(user, *, limit=None):
     """Return the matters ``user`` raised or supported, newest first."""
     matters = (Matter.objects.visible_to(user).filter(_mine_q(user))
-               .select_related("category", "place").order_by("-created_at", "-pk"))
+               .select_related("category", "place", "reporter__household")
+               .order_by("-created_at", "-pk"))
     return matters[:limit] if limit is not None else matters
 
 
@@ -131,7 +133,8 @@ def waiting_whistles(user):
     return (Whistle.objects.filter(department_id__in=department_ids,
                                    matter__status=Status.WHISTLED)
             .exclude(status=WhistleStatus.ANSWERED)
-            .select_related("matter", "department", "matter__place", "matter__category")
+            .select_related("matter", "department", "matter__place", "matter__category",
+                            "matter__reporter__household")
             .order_by("answer_due_at", "report_due_at", "pk"))
 
 
@@ -228,6 +231,28 @@ def reporter_block(matter, user, *, staff=None):
             "walk_in": False}
 
 
+@dataclass(frozen=True)
+class MatterText:
+    title: str
+    description: str
+    masked: bool
+
+
+def text_as_seen(matter, user):
+    """Return the matter's title and description as ``user`` may read them: with phone and
+    ID numbers masked (however written, core.masking) unless they see the raiser's
+    contacts whole (rules.sees_raiser_contacts). Kept on the matter for the request."""
+    seen = matter.__dict__.setdefault("_text_as_seen", {})
+    key = getattr(user, "pk", None)
+    if key not in seen:
+        if rules.sees_raiser_contacts(user, matter):
+            seen[key] = MatterText(matter.title, matter.description, masked=False)
+        else:
+            seen[key] = MatterText(mask_contacts_in_text(matter.title),
+                                   mask_contacts_in_text(matter.description), masked=True)
+    return seen[key]
+
+
 # --- the compound board (公示栏) --------------------------------------------------------------
 
 
@@ -241,7 +266,7 @@ def board(place, user):
     rounds = Resolution.objects.order_by("-round").prefetch_related(
         Prefetch("inspections", queryset=mine, to_attr="mine"))
     return (Matter.objects.published_in(place)
-            .select_related("category", "reporter", "place")
+            .select_related("category", "reporter__household", "place")
             .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"))
             .order_by("-published_at", "-pk"))
 

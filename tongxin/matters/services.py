@@ -313,8 +313,9 @@ def similar_open_matters(*, place, text, exclude=None, limit=5):
     )
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    return rank_similar(text, candidates.only("pk", "title", "description", "status",
-                                               "created_at", "supporter_count")[:500], limit)
+    return rank_similar(text, candidates.only(
+        "pk", "title", "description", "status", "created_at", "supporter_count", "reporter",
+        "created_by", "owner_code", "place_code")[:500], limit)
 
 
 @transaction.atomic
