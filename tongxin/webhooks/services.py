@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import secrets
 import time
 from collections import Counter
@@ -27,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.masking import mask_id_number, mask_phone
+from tongxin.core.masking import mask_contacts_in_text
 from tongxin.core.models import record_event
 from tongxin.kernel import registry
 from tongxin.kernel.errors import ServiceError
@@ -62,12 +61,6 @@ USER_AGENT = "Tongxin-Webhooks/1"
 # How old (or how far ahead) a signed timestamp a receiver accepts, against replays.
 SIGNATURE_TOLERANCE = 300
 # Contacts a resident may type into a title or any text a payload carries.
-# TODO(issue 16): use core.masking.mask_contacts_in_text once it exists (it normalises
-# spaced, dashed, full-width and Chinese-numeral variants too).
-_PHONE = re.compile(r"(?<![0-9])((?:\+|00)?86[\s-]?)?(1[3-9][0-9]{9})(?![0-9])")
-_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-
-
 # --- subscriptions ---------------------------------------------------------------------------
 
 
@@ -148,8 +141,7 @@ def mask_contacts(value):
     "路灯坏了请回电13912345678" must reach a partner as "…139****5678".
     """
     if isinstance(value, str):
-        value = _PHONE.sub(lambda m: (m.group(1) or "") + mask_phone(m.group(2)), value)
-        return _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), value)
+        return mask_contacts_in_text(value)
     if isinstance(value, dict):
         return {key: mask_contacts(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -176,10 +176,11 @@ def test_contacts_typed_into_a_title_are_masked_in_the_payload(
         world, settings, subscribe, new_matter, receiver):
     settings.TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS = ["127.0.0.1"]
     subscribe(receiver.url)
-    new_matter(title="路灯坏了请回电13912345678，身份证11010519491231002X")
+    new_matter(title="路灯坏了请回电13912345678，身份证11010519491231002X，或139 1234 0000")
 
     body = receiver.requests[0].body.decode("utf-8")
     assert "13912345678" not in body and "11010519491231002X" not in body
+    assert "139 1234 0000" not in body  # however the number is written (core.masking)
     assert json.loads(body)["matter"]["title"].startswith("路灯坏了请回电139****5678")
     assert Delivery.objects.get().payload["matter"]["title"] == json.loads(body)["matter"]["title"]
 
