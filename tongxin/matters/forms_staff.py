@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.widgets import DateInput
 from tongxin.deadlines import policy
 from tongxin.kernel import registry
 from tongxin.matters.choices import (
@@ -98,7 +99,7 @@ class EscalateForm(MatterActionForm):
 
 class ParkForm(MatterActionForm):
     date = forms.DateField(label=_("Deliberation day"), required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}))
+                           widget=DateInput())
     note = note_field()
 
     def __init__(self, *args, **kwargs):

@@ -1,0 +1,117 @@
+"""Stumbles a community worker or resident met in the loop (issue 16, items 13–17): the
+wording of the inspection form, the deliberation-day date, the demo's printed address,
+the walk-in place picker, the residents' short list of kinds and the 办理方式 label."""
+
+import re
+import subprocess
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import pgettext
+
+from tongxin.matters import services
+from tongxin.matters.choices import Kind
+from tongxin.matters.presenters import LABELS
+from tongxin.matters.transitions import TRANSITIONS
+from tongxin.people.choices import Role
+
+pytestmark = pytest.mark.django_db
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def resolved(matter, world):
+    grid_worker = world.by_role[Role.GRID_WORKER]
+    services.triage(matter, by=grid_worker, kind="immediate")
+    return services.resolve(matter, by=grid_worker, what_was_done="清理了东门口的电动车，划了停车线。",
+                            basis="《物业管理条例》", standard="消防通道畅通")
+
+
+def chinese(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    return client
+
+
+# --- 13: the inspection form, the deliberation day, the demo's port -------------------------
+
+
+def test_the_inspect_action_and_the_inspected_event_are_two_msgids():
+    """One msgid was translated "验收通过" both as the action and as the past event."""
+    with translation.override("zh-hans"):
+        action = str(TRANSITIONS["inspect_pass"].label)
+        event = str(LABELS["inspected"])
+        assert action == pgettext("matter action", "Inspect and accept")
+    assert action != event
+
+
+def test_the_inspection_form_is_headed_with_the_action_not_the_past_event(
+        client, world, new_matter):
+    resolved(new_matter(), world)
+    chinese(client).force_login(world.by_role[Role.BUILDING_HEAD])
+
+    html = client.get(reverse("matters:board", args=[world.compound_a1a.code])).content.decode()
+
+    form = re.search(r'<form method="post" action="/matters/\d+/inspect/".*?</form>', html, re.S)
+    heading = re.search(r"<h3>(.*?)</h3>", form.group(0)).group(1)
+    with translation.override("zh-hans"):
+        assert heading == pgettext("matter action", "Inspect and accept")
+        assert heading != str(LABELS["inspected"])  # "验收通过" is what happened, not the ask
+
+
+def test_the_deliberation_day_field_holds_an_iso_date_a_date_input_can_show(
+        client, world, new_matter):
+    from tongxin.deadlines.policy import next_deliberation_day
+
+    matter = new_matter()
+    services.triage(matter, by=world.by_role[Role.GRID_WORKER], kind=Kind.PENDING)
+    chinese(client).force_login(world.by_role[Role.GRID_WORKER])
+
+    html = client.get(reverse("matters:detail", args=[matter.pk])).content.decode()
+
+    field = re.search(r'<input type="date" name="date"[^>]*>', html).group(0)
+    expected = next_deliberation_day(world.district).isoformat()  # 2026-12-10, not 2026/12/10
+    assert f'value="{expected}"' in field
+
+
+def test_an_iso_date_from_the_date_input_parks_on_that_day(client, world, new_matter):
+    from tongxin.deadlines.policy import next_deliberation_day
+
+    matter = new_matter()
+    services.triage(matter, by=world.by_role[Role.GRID_WORKER], kind=Kind.PENDING)
+    chinese(client).force_login(world.by_role[Role.GRID_WORKER])
+    day = next_deliberation_day(world.district)
+
+    response = client.post(reverse("matters:act", args=[matter.pk, "park"]),
+                           {"date": day.isoformat()})
+
+    assert response.status_code == 302
+    matter.refresh_from_db()
+    assert matter.deliberation_on == day
+
+
+def test_the_audit_filter_day_is_an_iso_date_input():
+    from datetime import date
+
+    from tongxin.portal.forms import AuditFilter
+
+    with translation.override("zh-hans"):
+        html = str(AuditFilter(initial={"day": date(2026, 12, 10)})["day"])
+    assert 'type="date"' in html and 'value="2026-12-10"' in html
+
+
+def test_print_demo_logins_prints_the_address_the_demo_is_served_on(db):
+    out = StringIO()
+    call_command("print_demo_logins", "--bind", "127.0.0.1:8100", stdout=out)
+    assert "http://127.0.0.1:8100/" in out.getvalue()
+    assert ":8000" not in out.getvalue()
+
+
+def test_make_demo_passes_its_port_to_the_printed_logins():
+    dry = subprocess.run(["make", "-n", "demo", "PORT=8100"], cwd=REPO, capture_output=True,
+                         text=True, check=True).stdout
+    printing = next(line for line in dry.splitlines() if "print_demo_logins" in line)
+    assert "127.0.0.1:8100" in printing
