@@ -7,6 +7,7 @@ import uuid
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.widgets import DateInput
 from tongxin.deadlines import policy
@@ -59,8 +60,12 @@ class MatterActionForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+# How a heard matter is handled (即办/待办/上报): 办理方式, never 类别, the category's word.
+HANDLING_LABEL = pgettext_lazy("matter kind", "Handling")
+
+
 class TriageForm(MatterActionForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label=HANDLING_LABEL, choices=Kind.choices, widget=forms.RadioSelect)
     category = CategoryField(label=_("Category"), queryset=Category.objects.none())
     emergency = forms.BooleanField(label=_("Emergency"), required=False)
     golden_reason = forms.CharField(
@@ -241,7 +246,7 @@ class AnswerForm(forms.Form):
 class MatterFilterForm(forms.Form):
     q = forms.CharField(label=_("Title contains"), required=False, max_length=64)
     status = forms.ChoiceField(label=_("Status"), required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    kind = forms.ChoiceField(label=HANDLING_LABEL, required=False)
     level = forms.ChoiceField(label=_("Owner level"), required=False)
     category = forms.ModelChoiceField(label=_("Category"), required=False,
                                       queryset=Category.objects.none())

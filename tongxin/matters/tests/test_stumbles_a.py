@@ -115,3 +115,28 @@ def test_make_demo_passes_its_port_to_the_printed_logins():
                          text=True, check=True).stdout
     printing = next(line for line in dry.splitlines() if "print_demo_logins" in line)
     assert "127.0.0.1:8100" in printing
+
+
+# --- 17: 办理方式 (即办/待办/上报) is not 类别 ------------------------------------------------
+
+
+def test_the_list_filter_labels_each_field_once(client, world):
+    chinese(client).force_login(world.by_role[Role.STREET_OFFICER])
+
+    html = client.get(reverse("matters:list")).content.decode()
+
+    filters = re.search(r'<div class="filter-fields">(.*?)</div>\s*<p>', html, re.S).group(1)
+    labels = [label.rstrip(":：") for label in re.findall(r"<label[^>]*>(.*?)</label>", filters)]
+    assert len(labels) == len(set(labels)), labels
+    with translation.override("zh-hans"):
+        assert pgettext("matter kind", "Handling") in labels
+
+
+def test_the_hear_form_names_the_handling_choice_apart_from_the_category(world, new_matter):
+    from tongxin.matters.forms_staff import TriageForm
+
+    form = TriageForm(matter=new_matter(), user=world.by_role[Role.GRID_WORKER])
+    with translation.override("zh-hans"):
+        kind, category = str(form["kind"].label), str(form["category"].label)
+        assert kind == pgettext("matter kind", "Handling")
+    assert kind != category
