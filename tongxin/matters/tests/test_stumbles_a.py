@@ -140,3 +140,77 @@ def test_the_hear_form_names_the_handling_choice_apart_from_the_category(world, 
         kind, category = str(form["kind"].label), str(form["category"].label)
         assert kind == pgettext("matter kind", "Handling")
     assert kind != category
+
+
+# --- 16: residents choose among a few neighbourhood kinds, or leave it to the grid worker ---
+
+
+def raise_options(client, world):
+    client.force_login(world.resident)
+    form = client.get(reverse("matters:raise")).context["form"]
+    return [(value, str(label)) for value, label in form.fields["category"].choices if value != ""]
+
+
+def test_a_resident_chooses_among_a_short_list_of_neighbourhood_kinds(client, world, categories):
+    options = raise_options(client, world)
+
+    assert 10 <= len(options) <= 16
+    assert all(isinstance(label, str) for _value, label in options)  # no groups of 500
+    labels = [label for _value, label in options]
+    for government in ("贪污贿赂", "国防外交", "草原草场"):
+        assert not any(government in label for label in labels)
+    assert len(set(labels)) == len(labels)  # no "其他 › 其他" twice, no 安全生产 twice
+    with translation.override("zh-hans"):
+        from tongxin.matters.categories import leave_it_label
+        assert labels[-1] == str(leave_it_label())
+
+
+def test_leaving_the_kind_to_the_grid_worker_files_it_under_the_neighbourhood_root(
+        client, world, categories):
+    options = raise_options(client, world)
+    leave_it = int(options[-1][0])
+
+    response = client.post(reverse("matters:raise"), {
+        "title": "楼下有怪味", "description": "这几天楼下总有一股怪味，不知道该找谁。",
+        "category": leave_it, "place": "building",
+        "idempotency_key": "1f8fad5bd9cb469fa16570867728950e"})
+
+    assert response.status_code == 302
+    from tongxin.matters.models import Matter
+    matter = Matter.objects.get(title="楼下有怪味")
+    assert matter.category == categories["社区治理"]
+
+
+def test_the_residents_kinds_all_come_from_the_district_tree(world, categories):
+    from tongxin.matters.categories import resident_kinds
+
+    kinds = resident_kinds(world.district)
+
+    assert {kind.category.district_id for kind in kinds} == {world.district.pk}
+    assert kinds[-1].category == categories["社区治理"]
+    assert categories["停车管理"] in [kind.category for kind in kinds]
+
+
+def test_the_resident_suggestion_chip_names_an_entry_of_the_residents_list(
+        client, world, categories, monkeypatch):
+    from tongxin.triage import runtime
+    from tongxin.triage.runtime import Suggested
+
+    root = categories["社区治理"]
+    noise = categories["噪音扰民"]
+    parked = categories["乱停乱放"]  # a leaf under 停车管理, which the list offers
+    government = categories["贪污贿赂"]
+    monkeypatch.setattr(runtime, "suggest", lambda *a, **k: [
+        Suggested(root, root, 0.5), Suggested(noise, root, 0.3), Suggested(parked, root, 0.1),
+        Suggested(government, government.parent.parent or government.parent, 0.05)])
+    options = dict(raise_options(client, world))
+
+    html = client.get(reverse("triage:raise_hint"), {
+        "title": "楼上半夜很吵", "description": "楼上每天半夜拖椅子，吵得睡不着。"}).content.decode()
+
+    chips = re.findall(r'data-suggest-category="(\d+)"[^>]*>([^<]*)</button>', html)
+    assert chips, html
+    for value, label in chips:
+        assert options[int(value)] == label.strip()
+    assert [int(value) for value, _label in chips] == [noise.pk, categories["停车管理"].pk]
+    assert "社区治理" not in html
