@@ -7,11 +7,13 @@ import uuid
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from tongxin.core.widgets import DateInput
 from tongxin.deadlines import policy
 from tongxin.kernel import registry
+from tongxin.kernel.errors import ServiceError
+from tongxin.matters import photos as photo_rules
 from tongxin.matters.choices import (
     LEVEL_ORDER,
     Channel,
@@ -149,7 +151,11 @@ class WhistleForm(MatterActionForm):
 class ResolveForm(MatterActionForm):
     """Record the result. The reply check (tongxin.triage.replies) runs first: if it warns,
     the form comes back with the warnings and a "publish anyway" box, and nothing is
-    published until the handler fixes the text or ticks the box for those warnings."""
+    published until the handler fixes the text or ticks the box for those warnings.
+
+    Photos chosen with a warned result are kept on the server (photos.hold_photos) and
+    named by ``held_photos``, so the handler confirms without choosing them again;
+    choosing photos again replaces them."""
 
     what_was_done = note_field(_("What was done"), required=True, max_length=5000)
     basis = note_field(_("On what basis"), required=True)
@@ -158,6 +164,7 @@ class ResolveForm(MatterActionForm):
     publish_anyway = forms.BooleanField(label=_("Publish anyway, despite the warnings above"),
                                         required=False, widget=forms.HiddenInput)
     warned = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    held_photos = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
 
     findings = ()
 
@@ -175,11 +182,17 @@ class ResolveForm(MatterActionForm):
             problems = [_("Check the result before it is published: correct the text, or tick "
                           "“Publish anyway” below.")]
             problems += [f.message for f in self.findings]
-            if self.files and self.files.getlist("photos"):
-                problems.append(_("Photos are kept only once the result is published: "
-                                  "choose them again."))
+            problems += self._hold_photos(data)
             raise forms.ValidationError(
                 [forms.ValidationError(p, code="reply_check") for p in problems])
+        if not data["photos"] and data.get("held_photos"):
+            try:
+                data["photos"] = photo_rules.held_photos(data["held_photos"], by=self.user,
+                                                         matter=self.matter)
+            except ServiceError as error:
+                self.data = self.data.copy()
+                self.data.pop("held_photos", None)
+                raise forms.ValidationError(error.messages[0], code=error.code) from None
         data["checks"] = [f.as_dict() for f in self.findings]
         return data
 
@@ -188,6 +201,32 @@ class ResolveForm(MatterActionForm):
         self.data = self.data.copy()
         self.data["warned"] = ",".join(codes)
         self.data.pop("publish_anyway", None)  # a new warning needs a new tick
+
+    def _hold_photos(self, data):
+        """Keep the photos chosen with the warned result (or those kept before) for the
+        confirmation; return what to tell the handler about them."""
+        token = data.get("held_photos", "")
+        if data["photos"]:
+            try:
+                token = photo_rules.hold_photos(data["photos"], by=self.user, matter=self.matter)
+            except ServiceError as error:
+                self.data.pop("held_photos", None)
+                return list(error.messages)
+        count = photo_rules.held_count(token, by=self.user, matter=self.matter)
+        if not count:
+            self.data.pop("held_photos", None)
+            return []
+        self.data["held_photos"] = token
+        return [ngettext("The photo you chose is kept and will be published with the result; "
+                         "choosing photos again replaces it.",
+                         "The %(n)d photos you chose are kept and will be published with the "
+                         "result; choosing photos again replaces them.", count) % {"n": count}]
+
+    def release(self):
+        """Delete the photos kept for the confirmation, once the result is published."""
+        if self.cleaned_data.get("held_photos"):
+            photo_rules.release_held(self.cleaned_data["held_photos"], by=self.user,
+                                     matter=self.matter)
 
 
 class CloseUnsolvedForm(MatterActionForm):

@@ -197,6 +197,8 @@ def matter_act(request, pk, action):
         except ServiceError as error:
             form.add_error(None, error)
         else:
+            if hasattr(form, "release"):  # photos kept across a confirmation are published
+                form.release()
             messages.success(request, ACTIONS[action].done)
             if Matter.objects.visible_to(request.user).filter(pk=pk).exists():
                 return redirect("matters:detail", pk=pk)
