@@ -332,10 +332,48 @@ def search_residents(user, term, limit=10):
     )
 
 
+def recordable_places(user):
+    """Return the compounds and buildings ``user`` may record a matter at."""
+    return Place.objects.visible_to(user).filter(kind__in=RECORD_PLACE_KINDS)
+
+
 def record_places(user, limit=300):
     """Return the compounds and buildings ``user`` may record at (for the suggestions list)."""
-    places = Place.objects.visible_to(user).filter(kind__in=RECORD_PLACE_KINDS)
-    return places.order_by("code")[:limit]
+    return recordable_places(user).order_by("code")[:limit]
+
+
+def place_labels(places):
+    """Return {code: "红星社区 幸福小区 1号楼"} for ``places``: each named with its community
+    and compound, since many compounds have a "1号楼". One query."""
+    codes = {code for place in places for code in place.ancestor_codes()}
+    above = dict(Place.objects.filter(
+        code__in=codes, kind__in=(PlaceKind.COMMUNITY, PlaceKind.COMPOUND)).values_list("code", "name"))
+    return {place.code: " ".join([*(above[c] for c in place.ancestor_codes() if c in above),
+                                  place.name])
+            for place in places}
+
+
+def search_places(user, term, limit=20):
+    """Return [(place, label)] of the compounds and buildings ``user`` may record at whose
+    name, or whose compound's or community's name, holds every word of ``term``."""
+    words = (term or "").replace("\x00", "").split()[:5]
+    if not words:
+        return []
+    places = recordable_places(user)
+    for word in words:
+        word = word[:32]
+        places = places.filter(Q(name__contains=word) | Q(parent__name__contains=word)
+                               | Q(parent__parent__name__contains=word))
+    places = list(places.order_by("code")[:limit])
+    labels = place_labels(places)
+    return [(place, labels[place.code]) for place in places]
+
+
+def picked_place(user, code):
+    """Return (place, label) for a picked code ``user`` may record at, or None."""
+    code = (code or "").replace("\x00", "").strip()[:32]  # PostgreSQL refuses NUL
+    place = recordable_places(user).filter(code=code).first() if code else None
+    return (place, place_labels([place])[place.code]) if place else None
 
 
 class RecordForm(forms.Form):
@@ -380,8 +418,7 @@ class RecordForm(forms.Form):
         code = self.cleaned_data["place"].strip()
         if not code:
             return None
-        place = Place.objects.visible_to(self.user).filter(
-            code=code, kind__in=RECORD_PLACE_KINDS).first()
+        place = recordable_places(self.user).filter(code=code).first()
         if place is None:
             raise forms.ValidationError(
                 _("No compound or building %(code)s in your area."), code="bad_place",

@@ -214,3 +214,83 @@ def test_the_resident_suggestion_chip_names_an_entry_of_the_residents_list(
         assert options[int(value)] == label.strip()
     assert [int(value) for value, _label in chips] == [noise.pk, categories["停车管理"].pk]
     assert "社区治理" not in html
+
+
+# --- 15: a place picker for walk-in registration (代为登记) -----------------------------------
+
+
+def picked(response):
+    return re.findall(r'name="pick_place" value="(\d+)"', response.content.decode())
+
+
+def test_the_place_picker_finds_places_by_name_within_ones_scope(client, world):
+    client.force_login(world.by_role[Role.COMMUNITY_SECRETARY])  # community A1
+
+    found = client.get(reverse("matters:record_places"), {"place_q": "幸福"},
+                       HTTP_HX_REQUEST="true")
+
+    assert found.status_code == 200
+    # The compound by its name, and its buildings by their compound's name.
+    assert set(picked(found)) == {world.compound_a1a.code, world.b1.code, world.b2.code}
+    html = found.content.decode()
+    assert "幸福小区 1号楼" in html  # a building is named with its compound
+    outside = client.get(reverse("matters:record_places"), {"place_q": "光明"},
+                         HTTP_HX_REQUEST="true")
+    assert picked(outside) == []  # 光明小区 is in another community
+
+
+def test_the_place_picker_offers_a_grid_worker_only_their_grids_buildings(client, world):
+    client.force_login(world.by_role[Role.GRID_WORKER])  # grid g1: building b1
+
+    found = client.get(reverse("matters:record_places"), {"place_q": "号楼"},
+                       HTTP_HX_REQUEST="true")
+
+    assert picked(found) == [world.b1.code]
+
+
+def test_picking_a_place_fills_in_its_code(client, world):
+    client.force_login(world.by_role[Role.COMMUNITY_SECRETARY])
+
+    response = client.get(reverse("matters:record_places"), {"pick": world.b2.code},
+                          HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert re.search(rf'<input type="text" name="place" value="{world.b2.code}"', html)
+    assert "幸福小区 2号楼" in html
+
+
+def test_a_place_outside_ones_scope_cannot_be_picked(client, world):
+    client.force_login(world.by_role[Role.GRID_WORKER])
+
+    response = client.get(reverse("matters:record_places"), {"pick": world.b2.code},
+                          HTTP_HX_REQUEST="true")
+
+    assert f'value="{world.b2.code}"' not in response.content.decode()
+
+
+def test_the_record_page_offers_the_picker_and_still_takes_a_typed_code(client, world, parking):
+    client.force_login(world.by_role[Role.COMMUNITY_SECRETARY])
+    page = client.get(reverse("matters:record")).content.decode()
+    assert 'name="place_q"' in page and reverse("matters:record_places") in page
+
+    response = client.post(reverse("matters:record"), {
+        "contact_name": "路人", "channel": "hall", "level": "grid", "place": world.b2.code,
+        "title": "井盖松动", "description": "路口井盖松动。", "category": parking.pk})
+
+    assert response.status_code == 302
+
+
+def test_without_javascript_the_picker_works_by_posting_back(client, world, parking):
+    client.force_login(world.by_role[Role.COMMUNITY_SECRETARY])
+    typed = {"contact_name": "路人", "channel": "hall", "level": "grid",
+             "title": "井盖松动", "description": "路口井盖松动。", "category": parking.pk}
+
+    found = client.post(reverse("matters:record"), {**typed, "place_q": "安居",
+                                                    "find_place": "1"})
+    chosen = client.post(reverse("matters:record"), {**typed, "pick_place": world.b3.code})
+
+    assert found.status_code == 200 and picked(found) == [world.compound_a1b.code, world.b3.code]
+    assert 'value="井盖松动"' in found.content.decode()  # what was typed is kept
+    assert re.search(rf'name="place" value="{world.b3.code}"', chosen.content.decode())
+    from tongxin.matters.models import Matter
+    assert not Matter.objects.filter(title="井盖松动").exists()  # nothing saved yet
