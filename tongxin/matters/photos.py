@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -86,9 +86,14 @@ def attach_photos(matter, uploads, *, by, event=None):
 # are cleaned (EXIF gone) and kept under held/ with a signed token in the form, for that
 # worker and that matter only, for a day. The confirmation publishes them.
 
-HELD_DIR = "held"
+HELD_DIR = "held"  # in the "held" storage (settings.STORAGES), outside MEDIA_ROOT
 HELD_FOR = timedelta(days=1)
 _HELD_SALT = "tongxin.matters.photos.held"
+
+
+def held_storage():
+    """Return where held photos are kept: the "held" storage if configured, else the default."""
+    return storages["held" if "held" in settings.STORAGES else "default"]
 
 
 def _held_gone():
@@ -104,7 +109,7 @@ def hold_photos(uploads, *, by, matter):
         raise ServiceError("too_many_photos", _("At most %(n)d photos.") % {"n": max_photos()})
     cleaned = [clean_photo(upload) for upload in uploads]
     purge_held()
-    names = [default_storage.save(f"{HELD_DIR}/{secrets.token_hex(16)}.jpg", ContentFile(data))
+    names = [held_storage().save(f"{HELD_DIR}/{secrets.token_hex(16)}.jpg", ContentFile(data))
              for data, _width, _height in cleaned]
     return signing.dumps({"by": by.pk, "matter": matter.pk, "names": names}, salt=_HELD_SALT)
 
@@ -138,7 +143,7 @@ def held_photos(token, *, by, matter):
     photos = []
     for name in _held_names(token, by=by, matter=matter):
         try:
-            with default_storage.open(name, "rb") as handle:
+            with held_storage().open(name, "rb") as handle:
                 photos.append(SimpleUploadedFile(name.rsplit("/", 1)[-1], handle.read(),
                                                  content_type="image/jpeg"))
         except (FileNotFoundError, OSError):
@@ -153,20 +158,21 @@ def release_held(token, *, by, matter):
     except ServiceError:
         return
     for name in names:
-        default_storage.delete(name)
+        held_storage().delete(name)
 
 
 def purge_held(now=None):
     """Delete held photos older than a day: confirmations that never came."""
     cutoff = (now or timezone.now()) - HELD_FOR
+    storage = held_storage()
     try:
-        _dirs, files = default_storage.listdir(HELD_DIR)
+        _dirs, files = storage.listdir(HELD_DIR)
     except (FileNotFoundError, OSError):
         return
     for file in files:
         name = f"{HELD_DIR}/{file}"
         try:
-            if default_storage.get_modified_time(name) < cutoff:
-                default_storage.delete(name)
+            if storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
         except (FileNotFoundError, OSError, NotImplementedError):
             logger.warning("could not purge held photo %s", name)

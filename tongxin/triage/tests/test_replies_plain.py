@@ -152,3 +152,25 @@ def test_kept_photos_cannot_be_claimed_by_another_worker_or_for_another_matter(
     assert not Photo.objects.filter(matter=other).exclude(event__action="raised").exists()
     assert forged.status_code == 400
     assert not Photo.objects.filter(matter=matter).exclude(event__action="raised").exists()
+
+
+@needs_db
+def test_held_photos_stay_out_of_the_uploads_and_are_purged_after_a_day(
+        world, new_matter, time_machine):
+    from django.core.files.storage import default_storage
+
+    from tongxin.matters import photos
+
+    matter = lamp_matter(world, new_matter)
+    worker = world.by_role[Role.GRID_WORKER]
+    time_machine.move_to("2026-12-01 09:00 +0800")
+    old = photos.hold_photos([jpeg()], by=worker, matter=matter)
+    (name,) = photos._held_names(old, by=worker, matter=matter)
+    assert photos.held_storage().exists(name) and not default_storage.exists(name)
+
+    time_machine.move_to("2026-12-02 10:00 +0800")
+    new = photos.hold_photos([jpeg()], by=worker, matter=matter)
+
+    assert not photos.held_storage().exists(name)  # the unconfirmed day-old photo is gone
+    assert photos.held_count(old, by=worker, matter=matter) == 0  # its token expired too
+    assert len(photos.held_photos(new, by=worker, matter=matter)) == 1
