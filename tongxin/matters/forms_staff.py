@@ -13,7 +13,7 @@ from tongxin.core.widgets import DateInput
 from tongxin.deadlines import policy
 from tongxin.kernel import registry
 from tongxin.kernel.errors import ServiceError
-from tongxin.matters import photos as photo_rules
+from tongxin.matters import held_photos as holding
 from tongxin.matters.choices import (
     LEVEL_ORDER,
     Channel,
@@ -153,8 +153,8 @@ class ResolveForm(MatterActionForm):
     the form comes back with the warnings and a "publish anyway" box, and nothing is
     published until the handler fixes the text or ticks the box for those warnings.
 
-    Photos chosen with a warned result are kept on the server (photos.hold_photos) and
-    named by ``held_photos``, so the handler confirms without choosing them again;
+    Photos chosen with a warned result are kept on the server (matters.held_photos) and
+    named by the ``held_photos`` field, so the handler confirms without choosing them again;
     choosing photos again replaces them."""
 
     what_was_done = note_field(_("What was done"), required=True, max_length=5000)
@@ -187,7 +187,7 @@ class ResolveForm(MatterActionForm):
                 [forms.ValidationError(p, code="reply_check") for p in problems])
         if not data["photos"] and data.get("held_photos"):
             try:
-                data["photos"] = photo_rules.held_photos(data["held_photos"], by=self.user,
+                data["photos"] = holding.held_photos(data["held_photos"], by=self.user,
                                                          matter=self.matter)
             except ServiceError as error:
                 self.data = self.data.copy()
@@ -208,11 +208,11 @@ class ResolveForm(MatterActionForm):
         token = data.get("held_photos", "")
         if data["photos"]:
             try:
-                token = photo_rules.hold_photos(data["photos"], by=self.user, matter=self.matter)
+                token = holding.hold_photos(data["photos"], by=self.user, matter=self.matter)
             except ServiceError as error:
                 self.data.pop("held_photos", None)
                 return list(error.messages)
-        count = photo_rules.held_count(token, by=self.user, matter=self.matter)
+        count = holding.held_count(token, by=self.user, matter=self.matter)
         if not count:
             self.data.pop("held_photos", None)
             return []
@@ -225,7 +225,7 @@ class ResolveForm(MatterActionForm):
     def release(self):
         """Delete the photos kept for the confirmation, once the result is published."""
         if self.cleaned_data.get("held_photos"):
-            photo_rules.release_held(self.cleaned_data["held_photos"], by=self.user,
+            holding.release_held(self.cleaned_data["held_photos"], by=self.user,
                                      matter=self.matter)
 
 

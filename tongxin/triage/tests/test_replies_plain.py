@@ -159,7 +159,7 @@ def test_held_photos_stay_out_of_the_uploads_and_are_purged_after_a_day(
         world, new_matter, time_machine):
     from django.core.files.storage import default_storage
 
-    from tongxin.matters import photos
+    from tongxin.matters import held_photos as photos
 
     matter = lamp_matter(world, new_matter)
     worker = world.by_role[Role.GRID_WORKER]
