@@ -33,7 +33,7 @@ demo: install
 	$(DEMO_ENV) $(PY) -m tongxin migrate --noinput
 	$(DEMO_ENV) $(PY) -m tongxin load_demo
 	$(DEMO_ENV) $(PY) -m tongxin collectstatic --noinput -v 0
-	$(DEMO_ENV) $(PY) -m tongxin print_demo_logins
+	$(DEMO_ENV) $(PY) -m tongxin print_demo_logins --bind $(HOST):$(PORT)
 	exec $(DEMO_ENV) $(PY) scripts/serve.py --bind $(HOST):$(PORT)
 
 # The layer contracts (import-linter, docs/architecture.md) and ruff, then both backends

@@ -186,6 +186,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Photos kept for a day while a worker confirms a warned result (matters.photos):
+    # outside MEDIA_ROOT, so backups, which copy uploads that are never deleted, skip them.
+    "held": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+             "OPTIONS": {"location": VAR_DIR / "held"}},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

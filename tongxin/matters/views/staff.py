@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core import audit
 from tongxin.core.masking import mask_phone
@@ -197,6 +197,8 @@ def matter_act(request, pk, action):
         except ServiceError as error:
             form.add_error(None, error)
         else:
+            if hasattr(form, "release"):  # photos kept across a confirmation are published
+                form.release()
             messages.success(request, ACTIONS[action].done)
             if Matter.objects.visible_to(request.user).filter(pk=pk).exists():
                 return redirect("matters:detail", pk=pk)
@@ -266,16 +268,41 @@ def _resident_rows(people, checked=None):
     ]
 
 
-def _render_record(request, form, results=(), searched=False, status=200):
+def _render_record(request, form, results=(), searched=False, status=200, **place_picker):
     return render(request, "matters/record.html", {
         "form": form, "results": results, "searched": searched,
         "matter_fields": [form[name] for name in RECORD_MATTER_FIELDS],
         "places": forms.record_places(request.user),
+        **place_picker,
     }, status=status)
+
+
+def _place_picker(user, term="", pick=None):
+    """The place picker's context: what a name search found, or the place picked."""
+    if pick is not None:
+        return {"chosen": forms.picked_place(user, pick)}
+    return {"place_results": forms.search_places(user, term), "place_searched": bool(term.strip()),
+            "place_q": term}
 
 
 RECORD_MATTER_FIELDS = ["title", "description", "category", "emergency", "publish_consent",
                         "photos"]
+
+
+@login_required
+@permission_required("matters.record_for_others", raise_exception=True)
+@require_GET
+def record_places(request):
+    """The place picker of the record page (htmx): places found by name within the user's
+    area, or, with ``pick``, the place field filled in with the picked place's code."""
+    user = request.user
+    if "pick" in request.GET:
+        picker = _place_picker(user, pick=request.GET["pick"])
+        initial = {"place": picker["chosen"][0].code} if picker["chosen"] else {}
+        return render(request, "matters/_record_place.html",
+                      {"form": forms.RecordForm(initial=initial, user=user), **picker})
+    return render(request, "matters/_place_results.html",
+                  _place_picker(user, request.GET.get("place_q", "")[:64]))
 
 
 @login_required
@@ -296,6 +323,14 @@ def record(request):
         form = forms.RecordForm(initial=request.POST.dict(), user=user)
         people = forms.search_residents(user, request.POST.get("q"))
         return _render_record(request, form, _resident_rows(people), searched=True)
+    if "find_place" in request.POST or "pick_place" in request.POST:
+        # The place picker without JavaScript: find places by name, or take the one picked.
+        initial = request.POST.dict()
+        picker = _place_picker(user, request.POST.get("place_q", ""),
+                               request.POST.get("pick_place"))
+        if picker.get("chosen"):
+            initial["place"] = picker["chosen"][0].code
+        return _render_record(request, forms.RecordForm(initial=initial, user=user), **picker)
     form = forms.RecordForm(request.POST, request.FILES, user=user)
     if form.is_valid():
         d = form.cleaned_data

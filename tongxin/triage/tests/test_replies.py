@@ -50,7 +50,7 @@ def test_a_parking_complaint_answered_about_school_enrolment_is_flagged():
     finding = findings[0]
     assert finding.severity == replies.WARNING
     assert finding.score < replies.calibration()["relevance"]["threshold"]
-    assert PARKING.title in finding.message
+    assert "电动车" in finding.message  # what the answer leaves out, in the matter's words
 
 
 def test_an_on_topic_handler_reply_passes():
