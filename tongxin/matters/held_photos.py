@@ -47,7 +47,7 @@ def hold_photos(uploads, *, by, matter):
     if len(uploads) > photos.max_photos():
         raise ServiceError("too_many_photos",
                            _("At most %(n)d photos.") % {"n": photos.max_photos()})
-    cleaned = [photos.clean_photo(upload) for upload in uploads]
+    cleaned = photos.clean_photos(uploads)  # within the per-request pixel budget
     purge_held()
     names = [held_storage().save(f"{HELD_DIR}/{secrets.token_hex(16)}.jpg", ContentFile(data))
              for data, _width, _height in cleaned]
