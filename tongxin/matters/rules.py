@@ -2,7 +2,7 @@
 kind for each action; this module says who is that actor for a given matter."""
 
 import rules
-from django.db.models import Q
+from django.db.models import F, Q
 
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import scope_for
@@ -40,8 +40,28 @@ def _covers(user, roles, code):
     )
 
 
+def whole_compound_q(grid_codes, field="place_code"):
+    """Return a Q for matters placed at the compound itself (整个小区) above any of
+    ``grid_codes``: its grid workers see them (a subquery: no extra round trip)."""
+    prefixes = {code[:n] for code in grid_codes for n in range(1, len(code))}
+    compounds = Place.objects.filter(kind=PlaceKind.COMPOUND, code__in=prefixes).values("code")
+    return Q(**{f"{field}__in": compounds})
+
+
+def hears_for_whole_compound(user, matter):
+    """Whether ``user`` is a grid worker of the compound that owns a matter raised for the
+    whole compound: the compound's grid workers hear and handle it with its secretary.
+    (A matter escalated from one grid to the compound is placed below it, and stays
+    with the compound's secretary.)"""
+    if matter.owner_level != Level.COMPOUND or matter.place_code != matter.owner_code:
+        return False
+    return any(role == Role.GRID_WORKER and code.startswith(matter.place_code)
+               for role, code in scope_for(user).role_places)
+
+
 def is_handler(user, matter):
-    return _covers(user, HANDLER_ROLES, matter.owner_code)
+    return (_covers(user, HANDLER_ROLES, matter.owner_code)
+            or hears_for_whole_compound(user, matter))
 
 
 def is_whistler(user, matter):
@@ -84,7 +104,14 @@ def handled_q(user):
     if scope.everything:
         return Q()
     roots = scope.roots_for_roles(HANDLER_ROLES)
-    return subtrees_q(roots, "owner_code") if roots else None
+    if not roots:
+        return None
+    query = subtrees_q(roots, "owner_code")
+    grids = scope.roots_for_roles({Role.GRID_WORKER})
+    if grids:
+        query |= whole_compound_q(grids) & Q(owner_level=Level.COMPOUND,
+                                              owner_code=F("place_code"))
+    return query
 
 
 def sees_internal(user, matter, whistles=()):
@@ -97,6 +124,10 @@ def sees_internal(user, matter, whistles=()):
            and (matter.place_code.startswith(root) or matter.owner_code.startswith(root))
            for role, root in scope.role_places):
         return True
+    if matter.place.kind == PlaceKind.COMPOUND and any(
+            role == Role.GRID_WORKER and root.startswith(matter.place_code)
+            for role, root in scope.role_places):
+        return True  # a matter of their whole compound
     return Role.DEPARTMENT_STAFF in scope.roles and any(
         w.department_id in scope.organisation_ids for w in whistles)
 
