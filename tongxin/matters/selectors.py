@@ -20,6 +20,7 @@ from tongxin.matters import rules, services
 from tongxin.matters.choices import ACTIVE_STATUSES, Status, Visibility, WhistleStatus
 from tongxin.matters.models import Category, Inspection, Matter, Resolution, Support, Whistle
 from tongxin.people.rules import contact_for
+from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
 # What a list row shows: its category, where it is and who owns it.
@@ -94,6 +95,24 @@ def matter_list(user, *, filters=MatterFilters(), within=None, now=None):
         matters = matters.filter(subtrees_q([within], "place_code"))
     matters = filter_matters(matters, filters, user=user, now=now)
     return matters.select_related(*LIST_RELATED).order_by("-created_at", "-pk")
+
+
+# The levels that tell one "1号楼" from another in a list: the community and the compound.
+CONTEXT_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND)
+
+
+def with_places(matters, *, separator=" · "):
+    """Return ``matters`` (a page of them, loaded with ``place``) as a list, each with
+    ``where``: its place after its community and compound ("红星社区 · 幸福小区 · 1号楼").
+    The places above are found in one query by their codes, whatever the rows."""
+    matters = list(matters)
+    prefixes = {code for m in matters for code in m.place.ancestor_codes()}
+    names = dict(Place.objects.filter(code__in=prefixes, kind__in=CONTEXT_KINDS)
+                 .values_list("code", "name")) if prefixes else {}
+    for matter in matters:
+        above = [names[code] for code in matter.place.ancestor_codes() if code in names]
+        matter.where = separator.join([*above, matter.place.name])
+    return matters
 
 
 def my_matters(user, *, limit=None):

@@ -89,6 +89,7 @@ def matter_list(request):
     form = forms.MatterFilterForm(request.GET or None, user=request.user)
     matters = selectors.matter_list(request.user, filters=form.filters(), now=now)
     page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_places(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "matters/list.html", {
