@@ -63,6 +63,11 @@ class MatterQuerySet(ScopedQuerySet):
             subtrees_q([place.code], "place_code"), published_at__isnull=False
         ).exclude(status__in=[Status.REJECTED, Status.MERGED])
 
+    def published_in_any(self, codes):
+        """Return the published results of matters at or under any of the place ``codes``."""
+        return self.filter(subtrees_q(codes, "place_code"), published_at__isnull=False).exclude(
+            status__in=[Status.REJECTED, Status.MERGED])
+
     def open(self):
         return self.exclude(status__in=[Status.CLOSED, Status.CLOSED_UNSOLVED, Status.REJECTED,
                                         Status.MERGED])

@@ -12,7 +12,7 @@ from tongxin.people.rules import is_staff_member
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
-__all__ = ["is_staff_member"]  # one predicate, defined by people, used in matters' perms
+__all__ = ["is_staff_member"]  # one predicate, defined by people, re-exported for callers
 
 # Roles that see the matters in the places where they hold them.
 MATTER_ROLES = frozenset({
@@ -29,6 +29,8 @@ HANDLER_ROLES = frozenset({
 WHISTLER_ROLES = frozenset({Role.DISTRICT_OFFICER})
 # Resident representatives who inspect and accept results (验收) where they hold the role.
 INSPECTOR_ROLES = frozenset({Role.BUILDING_HEAD, Role.OWNERS_COMMITTEE})
+# Partner units and property companies read the boards of the compounds they serve.
+BOARD_WATCHER_ROLES = frozenset({Role.PARTNER_MEMBER, Role.PROPERTY_STAFF})
 # Staff who may record a matter on a resident's behalf.
 RECORDER_ROLES = MATTER_ROLES
 
@@ -143,6 +145,36 @@ def may_see_board(user, compound):
     return any(code.startswith(compound.code) or compound.code.startswith(code) for code in codes)
 
 
+def board_compounds(user):
+    """Return the compounds whose boards ``user`` has reason to open: where they inspect
+    results (a building head's compound, an owners' committee's), where they live, and
+    those a partner unit or property company serves."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Place.objects.filter(kind=PlaceKind.COMPOUND).order_by("code")
+    codes = [code for role, code in scope.role_places if role in INSPECTOR_ROLES]
+    if scope.household_code:
+        codes.append(scope.household_code)
+    below = [code for role, code in scope.role_places if role in BOARD_WATCHER_ROLES]
+    if not codes and not below:
+        return Place.objects.none()
+    above = {code[:n] for code in codes for n in range(1, len(code) + 1)}
+    return Place.objects.filter(Q(code__in=above) | subtrees_q(below),
+                                kind=PlaceKind.COMPOUND).order_by("code")
+
+
+def may_see_result_photo(user, photo):
+    """Whether ``user`` may see ``photo`` as part of a result published on a compound board:
+    a photo of the "resolved" step, of a published matter, on a board they may see."""
+    matter = photo.matter
+    if photo.event_id is None or photo.event.action != "resolved" or matter.published_at is None:
+        return False
+    if not matter.__class__.objects.published_in(matter.place).filter(pk=matter.pk).exists():
+        return False
+    compound = place_of_kind(matter.place, PlaceKind.COMPOUND)
+    return compound is not None and may_see_board(user, compound)
+
+
 def is_offered(action, matter):
     """Whether to offer ``action`` at the matter's level: leave out what the service would
     refuse anyway (no escalating above the district, whistling only from it)."""
@@ -172,9 +204,24 @@ def can_record_for_others(user):
 
 
 @rules.predicate
+def sees_matters(user):
+    """Sees matters by role: where the role is held, or as a whistled department (no
+    query: the menu asks). Partner units, property companies and owners' committees
+    see none, only the boards."""
+    scope = scope_for(user)
+    return scope.everything or scope.has_any_role(MATTER_ROLES | {Role.DEPARTMENT_STAFF})
+
+
+@rules.predicate
 def has_inbox(user):
     scope = scope_for(user)
     return scope.everything or bool(set(scope.roles) & (HANDLER_ROLES | {Role.DEPARTMENT_STAFF}))
+
+
+@rules.predicate
+def inspects_results(user):
+    """Holds a role that inspects results on a compound board (no query: the menu asks)."""
+    return scope_for(user).has_any_role(INSPECTOR_ROLES)
 
 
 @rules.predicate
@@ -183,10 +230,11 @@ def lives_somewhere(user):
 
 
 rules.add_perm("matters.view_matter", can_view_matter)
-rules.add_perm("matters.list_matters", is_staff_member)
+rules.add_perm("matters.list_matters", sees_matters)
 rules.add_perm("matters.raise_matter", lives_somewhere | can_record_for_others)
 rules.add_perm("matters.record_for_others", can_record_for_others)
 rules.add_perm("matters.view_inbox", has_inbox)
+rules.add_perm("matters.inspect_results", inspects_results)
 
 
 def may_raise_at(user, place):

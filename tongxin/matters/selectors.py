@@ -9,7 +9,18 @@ costs a fixed number of queries whatever the row count.
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +29,15 @@ from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import Scope, scope_for
 from tongxin.matters import rules, services
 from tongxin.matters.choices import ACTIVE_STATUSES, Status, Visibility, WhistleStatus
-from tongxin.matters.models import Category, Inspection, Matter, Resolution, Support, Whistle
+from tongxin.matters.models import (
+    Category,
+    Inspection,
+    Matter,
+    Photo,
+    Resolution,
+    Support,
+    Whistle,
+)
 from tongxin.people.rules import contact_for
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
@@ -185,6 +204,47 @@ def work_summary(user, *, now=None):
     )
 
 
+def whistle_summary(user, *, now=None):
+    """Count the whistles waiting for ``user``'s departments: all, those still to report
+    in, and those past a deadline (None when they answer no whistles)."""
+    if not rules.department_ids(user):
+        return None
+    now = now or timezone.now()
+    return waiting_whistles(user).order_by().aggregate(
+        waiting=Count("id"),
+        to_report=Count("id", filter=Q(status=WhistleStatus.WHISTLED)),
+        late=Count("id", filter=Q(status=WhistleStatus.WHISTLED, report_due_at__lt=now)
+                   | Q(answer_due_at__lt=now)),
+    )
+
+
+def results_to_inspect(user):
+    """Return the published results ``user`` inspects (验收) and has not inspected since
+    they were last recorded, on the boards of their building or compound."""
+    roots = scope_for(user).roots_for_roles(rules.INSPECTOR_ROLES)
+    if not roots:
+        return Matter.objects.none()
+    mine = Inspection.objects.filter(inspector_id=user.pk, resolution__matter=OuterRef("pk"),
+                                     created_at__gte=OuterRef("resolved_at"))
+    return (Matter.objects.published_in_any(roots).filter(status=Status.RESOLVED)
+            .exclude(Exists(mine)))
+
+
+def area_summary(user, *, now=None):
+    """Count the open matters in the places where ``user`` sees matters without handling
+    them (building heads, mediators, legal advisers, police): open and overdue (None for
+    roles that see no matters by place)."""
+    roots = scope_for(user).roots_for_roles(rules.MATTER_ROLES - rules.HANDLER_ROLES)
+    if not roots:
+        return None
+    matters = Matter.objects.visible_to(user).filter(subtrees_q(roots, "place_code")).open()
+    return matters.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(status__in=ACTIVE_STATUSES,
+                                     due_at__lt=now or timezone.now())),
+    )
+
+
 # --- one matter -------------------------------------------------------------------------------
 
 
@@ -259,10 +319,21 @@ def board(place, user):
     mine = Inspection.objects.filter(inspector_id=user.pk) if user.pk else Inspection.objects.none()
     rounds = Resolution.objects.order_by("-round").prefetch_related(
         Prefetch("inspections", queryset=mine, to_attr="mine"))
+    results = Photo.objects.filter(event__action="resolved").select_related("event").order_by(
+        "pk")
     return (Matter.objects.published_in(place)
             .select_related("category", "reporter", "place")
-            .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"))
+            .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"),
+                              Prefetch("photos", queryset=results, to_attr="result_photos"))
             .order_by("-published_at", "-pk"))
+
+
+def result_photos(matter, resolution):
+    """Return the photos of ``resolution`` (a round) among a board row's result photos."""
+    if resolution is None:
+        return []
+    return [p for p in getattr(matter, "result_photos", [])
+            if (p.event.data or {}).get("round", 1) == resolution.round]
 
 
 # --- categories -------------------------------------------------------------------------------

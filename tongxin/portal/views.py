@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import audit
 from tongxin.kernel import registry
-from tongxin.matters.selectors import my_matters, work_summary
+from tongxin.matters.rules import board_compounds
+from tongxin.matters.selectors import (
+    area_summary,
+    my_matters,
+    results_to_inspect,
+    whistle_summary,
+    work_summary,
+)
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.rules import contact_for, is_staff_member
@@ -38,7 +45,16 @@ def home(request):
         context["place_counts"] = place_counts(user)
         if request.user.has_perm("people.list_people"):
             context["people_count"] = Person.objects.visible_to(user).count()
-        context["work"] = work_summary(user)
+        now = timezone.now()
+        context["work"] = work_summary(user, now=now)
+        context["whistles"] = whistle_summary(user, now=now)
+        context["area"] = area_summary(user, now=now)
+        if user.has_perm("matters.inspect_results"):
+            context["to_inspect"] = results_to_inspect(user).count()
+        # The boards one inspects or serves (all of them, for a superuser, is no shortcut).
+        context["boards"] = [] if user.is_superuser else list(board_compounds(user))
+        context["nothing_to_do"] = all(
+            context.get(key) is None for key in ("work", "whistles", "area", "to_inspect"))
         return render(request, "portal/home_staff.html", context)
     household = user.household
     if household is not None:
