@@ -98,3 +98,15 @@ def test_a_matter_escalated_from_a_grid_to_the_compound_is_not_the_grid_workers_
     matter.refresh_from_db()
     assert Matter.objects.visible_to(grid).filter(pk=matter.pk).exists()
     assert services.allowed_actions(matter, grid) == []
+
+
+def test_the_grid_workers_of_the_compound_are_told_of_it(world, whole_compound,
+                                                         other_grid_worker):
+    from tongxin.matters.notices import NoticeKind
+    from tongxin.notices.models import Notice
+
+    told = set(Notice.objects.about(whole_compound).filter(kind=NoticeKind.ASSIGNED)
+               .values_list("recipient_id", flat=True))
+    assert world.by_role[Role.GRID_WORKER].pk in told
+    assert world.by_role[Role.COMPOUND_SECRETARY].pk in told
+    assert other_grid_worker.pk not in told
