@@ -230,6 +230,11 @@ def results_to_inspect(user):
             .exclude(Exists(mine)))
 
 
+def results_to_rate(user):
+    """Return the results of the matters ``user`` raised that wait for their rating (评事)."""
+    return Matter.objects.visible_to(user).filter(reporter_id=user.pk, status=Status.RESOLVED)
+
+
 def area_summary(user, *, now=None):
     """Count the open matters in the places where ``user`` sees matters without handling
     them (building heads, mediators, legal advisers, police): open and overdue (None for

@@ -17,6 +17,7 @@ from tongxin.matters.selectors import (
     area_summary,
     my_matters,
     results_to_inspect,
+    results_to_rate,
     whistle_summary,
     work_summary,
 )
@@ -66,6 +67,7 @@ def home(request):
             household.ancestors().filter(kind=PlaceKind.COMPOUND).values_list("code", flat=True).first()
         )
     context["my_matters"] = my_matters(user, limit=5)
+    context["to_rate"] = list(results_to_rate(user).order_by("resolved_at", "pk")[:5])
     return render(request, "portal/home_resident.html", context)
 
 

@@ -131,3 +131,12 @@ def test_the_resident_home_links_raising_their_matters_and_their_board(client, w
     html = client.get(HOME).content.decode()
     assert f'href="{RAISE}"' in html
     assert f'href="{reverse("matters:board", args=[world.compound_a1a.code])}"' in html
+
+
+def test_the_resident_home_lists_the_results_waiting_for_their_rating(client, loop):
+    client.force_login(loop.resident)
+    html = client.get(HOME).content.decode()
+    block = re.search(r'<section[^>]*data-todo="rate".*?</section>', html, re.S).group(0)
+    assert "已办结的事" in block and "新提交的事" not in block
+    [pk] = re.findall(r'data-rate-matter="(\d+)"', block)
+    assert f'href="{reverse("matters:detail", args=[pk])}"' in block
