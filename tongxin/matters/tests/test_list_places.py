@@ -29,6 +29,9 @@ def test_the_list_names_the_community_and_compound_of_each_place(client, world, 
     assert place_cell(html, in_b1.pk) == "红星社区 · 幸福小区 · 1号楼"
     assert place_cell(html, in_b3.pk) == "红星社区 · 安居小区 · 3号楼"
     assert place_cell(html, whole.pk) == "红星社区 · 安居小区"
+    owner = re.search(rf'<tr data-matter="{in_b1.pk}">.*?<small class="muted" data-owner>(.*?)'
+                      r"</small>", html, re.S).group(1)
+    assert owner == "红星社区 · 幸福小区 · 第1网格"
 
 
 def test_the_places_cost_one_query_whatever_the_rows(client, world, new_matter,
