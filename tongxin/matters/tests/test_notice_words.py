@@ -126,3 +126,10 @@ def test_an_automatic_escalation_reads_as_one_sentence(world, new_matter):
                                                              "automatically."))
         summary = present(MatterEvent.objects.get(matter=matter, action="escalated")).summary
     assert "。，" not in summary and ".，" not in summary, summary
+
+
+@pytest.mark.parametrize("title", ["请打13800100001找我", "电话138 0010 0001", "电话１３８００１００００１"])
+def test_a_phone_number_in_the_title_is_masked_in_notices(world, new_matter, title):
+    matter = new_matter(title=title)
+    [text] = texts(world.by_role[Role.GRID_WORKER], matter, NoticeKind.ASSIGNED)
+    assert "138****0001" in text and "0010" not in text and "００１０" not in text, text
