@@ -9,7 +9,18 @@ costs a fixed number of queries whatever the row count.
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,8 +29,17 @@ from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import Scope, scope_for
 from tongxin.matters import rules, services
 from tongxin.matters.choices import ACTIVE_STATUSES, Status, Visibility, WhistleStatus
-from tongxin.matters.models import Category, Inspection, Matter, Resolution, Support, Whistle
+from tongxin.matters.models import (
+    Category,
+    Inspection,
+    Matter,
+    Photo,
+    Resolution,
+    Support,
+    Whistle,
+)
 from tongxin.people.rules import contact_for
+from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
 # What a list row shows: its category, where it is and who owns it (and where its
@@ -97,6 +117,30 @@ def matter_list(user, *, filters=MatterFilters(), within=None, now=None):
     return matters.select_related(*LIST_RELATED).order_by("-created_at", "-pk")
 
 
+# The levels that tell one "1号楼" from another in a list: the community and the compound.
+CONTEXT_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND)
+
+
+def with_places(matters, *, separator=" · "):
+    """Return ``matters`` (a page of them, loaded with ``place`` and ``owner_place``) as a
+    list, each with ``where``: its place after its community and compound ("红星社区 ·
+    幸福小区 · 1号楼"), and ``owner_where``: its owner the same way ("红星社区 · 幸福小区 ·
+    第1网格"). The places above are found in one query by their codes, whatever the rows."""
+    matters = list(matters)
+    prefixes = {code for m in matters for place in (m.place, m.owner_place)
+                for code in place.ancestor_codes()}
+    names = dict(Place.objects.filter(code__in=prefixes, kind__in=CONTEXT_KINDS)
+                 .values_list("code", "name")) if prefixes else {}
+
+    def where(place):
+        above = [names[code] for code in place.ancestor_codes() if code in names]
+        return separator.join([*above, place.name])
+
+    for matter in matters:
+        matter.where, matter.owner_where = where(matter.place), where(matter.owner_place)
+    return matters
+
+
 def my_matters(user, *, limit=None):
     """Return the matters ``user`` raised or supported, newest first."""
     matters = (Matter.objects.visible_to(user).filter(_mine_q(user))
@@ -166,6 +210,52 @@ def work_summary(user, *, now=None):
         open=Count("id"),
         new=Count("id", filter=Q(status=Status.NEW)),
         overdue=Count("id", filter=Q(due_at__lt=now or timezone.now())),
+    )
+
+
+def whistle_summary(user, *, now=None):
+    """Count the whistles waiting for ``user``'s departments: all, those still to report
+    in, and those past a deadline (None when they answer no whistles)."""
+    if not rules.department_ids(user):
+        return None
+    now = now or timezone.now()
+    return waiting_whistles(user).order_by().aggregate(
+        waiting=Count("id"),
+        to_report=Count("id", filter=Q(status=WhistleStatus.WHISTLED)),
+        late=Count("id", filter=Q(status=WhistleStatus.WHISTLED, report_due_at__lt=now)
+                   | Q(answer_due_at__lt=now)),
+    )
+
+
+def results_to_inspect(user):
+    """Return the published results ``user`` inspects (验收) and has not inspected since
+    they were last recorded, on the boards of their building or compound."""
+    roots = scope_for(user).roots_for_roles(rules.INSPECTOR_ROLES)
+    if not roots:
+        return Matter.objects.none()
+    mine = Inspection.objects.filter(inspector_id=user.pk, resolution__matter=OuterRef("pk"),
+                                     created_at__gte=OuterRef("resolved_at"))
+    return (Matter.objects.published_in_any(roots).filter(status=Status.RESOLVED)
+            .exclude(Exists(mine)))
+
+
+def results_to_rate(user):
+    """Return the results of the matters ``user`` raised that wait for their rating (评事)."""
+    return Matter.objects.visible_to(user).filter(reporter_id=user.pk, status=Status.RESOLVED)
+
+
+def area_summary(user, *, now=None):
+    """Count the open matters in the places where ``user`` sees matters without handling
+    them (building heads, mediators, legal advisers, police): open and overdue (None for
+    roles that see no matters by place)."""
+    roots = scope_for(user).roots_for_roles(rules.MATTER_ROLES - rules.HANDLER_ROLES)
+    if not roots:
+        return None
+    matters = Matter.objects.visible_to(user).filter(subtrees_q(roots, "place_code")).open()
+    return matters.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(status__in=ACTIVE_STATUSES,
+                                     due_at__lt=now or timezone.now())),
     )
 
 
@@ -265,10 +355,21 @@ def board(place, user):
     mine = Inspection.objects.filter(inspector_id=user.pk) if user.pk else Inspection.objects.none()
     rounds = Resolution.objects.order_by("-round").prefetch_related(
         Prefetch("inspections", queryset=mine, to_attr="mine"))
+    results = Photo.objects.filter(event__action="resolved").select_related("event").order_by(
+        "pk")
     return (Matter.objects.published_in(place)
             .select_related("category", "reporter__household", "place")
-            .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"))
+            .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"),
+                              Prefetch("photos", queryset=results, to_attr="result_photos"))
             .order_by("-published_at", "-pk"))
+
+
+def result_photos(matter, resolution):
+    """Return the photos of ``resolution`` (a round) among a board row's result photos."""
+    if resolution is None:
+        return []
+    return [p for p in getattr(matter, "result_photos", [])
+            if (p.event.data or {}).get("round", 1) == resolution.round]
 
 
 # --- categories -------------------------------------------------------------------------------

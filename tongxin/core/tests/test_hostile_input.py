@@ -202,6 +202,7 @@ NO_INPUT = {
     "core:home": "the signed-in person's start page",
     "core:healthz": "answers whether the database responds",
     "places:list": "the tops of the user's scope",
+    "matters:boards": "the boards of the user's own compounds (reads no parameter)",
     "people:roster_template": "a fixed workbook",
     "privacy:home": "the user's own data",
     "api:docs": "the API reference page",

@@ -106,9 +106,11 @@ def test_the_overdue_notice_names_the_matter_and_its_deadline(world, frozen, mat
     scan_deadlines()
     notice = Notice.objects.get(kind=NoticeKind.OVERDUE, recipient=world.by_role[Role.GRID_WORKER])
     with translation.override("en"):
-        assert notice.text == f"Matter {matter.number} is overdue (due 2026-10-01 16:00)."
+        assert notice.text == (f"Matter {matter.number} “{matter.title}” is overdue "
+                               "(due 2026-10-01 16:00).")
     with translation.override("zh-hans"):
-        assert notice.text == f"诉求 {matter.number} 已超期（截止时间 2026-10-01 16:00）。"
+        assert notice.text == (f"诉求 {matter.number}“{matter.title}”已超期"
+                               "（截止时间 2026-10-01 16:00）。")
 
 
 def test_the_reporter_is_not_told_of_the_internal_overdue_flag(world, frozen, matter):
@@ -246,7 +248,7 @@ def test_the_department_and_the_district_office_hear_that_it_is_late(world, froz
                                 recipient=world.by_role[Role.DISTRICT_OFFICER])
     with translation.override("en"):
         assert notice.text == (f"城管局 has not reported in on matter {matter.number} "
-                               "(due 2026-10-01 16:00).")
+                               f"“{matter.title}” (due 2026-10-01 16:00).")
 
 
 def test_a_late_department_is_flagged_once(world, frozen, whistled):
@@ -338,7 +340,7 @@ def test_e_mails_go_out_only_after_the_commit(with_email, frozen, new_matter):
     by_address = {message.to[0]: message for message in mail.outbox}
     assert set(by_address) == {"resident@example.cn", "grid@example.cn"}
     assert by_address["resident@example.cn"].body == (
-        f"您的诉求 {matter.number} 已收到，将在 2026-10-01 16:00 前受理。")
+        f"您的诉求 {matter.number}“{matter.title}”已收到，将在 2026-10-01 16:00 前受理。")
 
 
 def test_an_overdue_matter_e_mails_the_owner_and_supervisors_who_have_an_address(

@@ -217,9 +217,23 @@ def board(request, code):
             "inspect_form": InspectForm(auto_id=f"inspect{matter.pk}_%s")
             if may_inspect and resolution and not resolution.mine else None,
             "inspected": bool(resolution and resolution.mine),
+            "photos": selectors.result_photos(matter, resolution),
         })
     return render(request, "matters/board.html",
                   {"compound": compound, "page": page, "rows": rows})
+
+
+@login_required
+@require_GET
+def boards(request):
+    """Go to the board of one's compound: where one inspects results, or lives; list them
+    when there are several."""
+    compounds = list(rules.board_compounds(request.user))
+    if not compounds:
+        raise Http404
+    if len(compounds) == 1:
+        return redirect("matters:board", code=compounds[0].code)
+    return render(request, "matters/boards.html", {"compounds": compounds})
 
 
 @login_required

@@ -89,6 +89,7 @@ def matter_list(request):
     form = forms.MatterFilterForm(request.GET or None, user=request.user)
     matters = selectors.matter_list(request.user, filters=form.filters(), now=now)
     page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_places(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "matters/list.html", {
@@ -210,10 +211,12 @@ def matter_act(request, pk, action):
 
 @login_required
 def photo(request, pk):
-    """Stream a matter's photo to someone who may see the matter (never a public URL)."""
-    item = Photo.objects.filter(
-        pk=pk, matter_id__in=Matter.objects.visible_to(request.user).values("pk")).first()
-    if item is None:
+    """Stream a matter's photo to someone who may see the matter, or a result's photo to
+    someone who may see the board it is published on (never a public URL)."""
+    item = Photo.objects.select_related("event", "matter__place").filter(pk=pk).first()
+    if item is None or not (
+            Matter.objects.visible_to(request.user).filter(pk=item.matter_id).exists()
+            or rules.may_see_result_photo(request.user, item)):
         raise Http404
     response = FileResponse(item.image.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"

@@ -335,7 +335,10 @@ def test_the_live_check_is_post_only_and_needs_a_login(client, world, new_matter
 
 # --- the baseline page ---------------------------------------------------------------------------
 
-STAFF = set(Role) - {Role.RESIDENT}
+# Staff who see matters (the page compares their district's reply times with the baseline);
+# partner units, property companies and owners' committees see none.
+STAFF = set(Role) - {Role.RESIDENT, Role.PARTNER_MEMBER, Role.PROPERTY_STAFF,
+                     Role.OWNERS_COMMITTEE}
 
 
 @needs_db
