@@ -7,10 +7,10 @@ the place of a person for the kernel registry).
 """
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models import Q
 
 from tongxin.core import audit
-from tongxin.people.models import Person, SignInLock
+from tongxin.people.auth import find_account, lock_key
+from tongxin.people.models import SignInLock
 
 
 def home_code(person):
@@ -35,8 +35,8 @@ def _signed_out(sender, request, user, **kwargs):
 
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     name = str(credentials.get("username") or "").strip()[:150]
-    person = Person.objects.filter(Q(username=name) | Q(phone=name)).first() if name else None
-    subject = person or SignInLock.objects.filter(username=name).first()
+    person = find_account(name)
+    subject = person or SignInLock.objects.filter(username=lock_key(name)).first()
     if subject is None:
         return
     audit.record(audit.SIGN_IN_FAILED, subject, request=request,

@@ -2,6 +2,7 @@
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from tongxin.core.models import Event, record_event
@@ -119,6 +120,19 @@ def revoke_role(assignment, *, by=None):
         person.is_superuser = False
         person.save(update_fields=["is_superuser"])
     forget_scope(person)
+
+
+@transaction.atomic
+def end_sign_ins(person, *, by=None, reason="signed_out_everywhere"):
+    """End every live sign-in of ``person``: their sessions and their API tokens.
+
+    Raising ``sign_in_generation`` changes the hash that sessions and tokens carry
+    (Person._get_session_auth_hash), so each is refused at its next use, whichever
+    worker or device holds it.
+    """
+    Person.objects.filter(pk=person.pk).update(sign_in_generation=F("sign_in_generation") + 1)
+    person.refresh_from_db(fields=["sign_in_generation"])
+    record_event("person.sign_ins_ended", person, actor=by, place=person.household, reason=reason)
 
 
 @transaction.atomic

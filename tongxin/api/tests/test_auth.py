@@ -54,6 +54,21 @@ def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_account(worl
     assert not Token.objects.filter(user=world.resident).exists()
 
 
+def test_failures_under_the_phone_number_lock_the_user_name_too(world, settings):
+    """Issue 16 item 6, through the API: the account is locked, not the identifier."""
+    settings.TONGXIN_LOGIN_MAX_FAILURES = 2
+    client = APIClient()
+    for _ in range(2):
+        client.post("/api/v1/auth/token/", {"username": world.resident.phone, "password": "no"},
+                    format="json")
+
+    locked = client.post("/api/v1/auth/token/", {"username": "resident", "password": PASSWORD},
+                         format="json")
+
+    assert locked.status_code == 403
+    assert locked.json()["error"]["code"] == "account_locked"
+
+
 def test_without_credentials_the_answer_is_401_not_authenticated(world):
     response = APIClient().get("/api/v1/matters/")
 
