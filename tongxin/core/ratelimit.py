@@ -132,6 +132,34 @@ def limited(name, *, methods=("POST",), key=client_key):
     return wrap
 
 
+def limit_sign_in(view):
+    """Decorate a sign-in view that is not ours (the admin's): put it under the per-address
+    limit of failed sign-ins the sign-in page and the API's token endpoint share.
+
+    A POST from a limited address is refused before any password is checked; a POST
+    that leaves nobody signed in counts one failure.
+    """
+
+    @wraps(view)
+    def run(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        address = client_ip(request)
+        try:
+            check("sign_in_failures", address)
+        except Limited as error:
+            return too_many(request, error)
+        response = view(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            try:
+                hit("sign_in_failures", address)
+            except Limited as error:
+                return too_many(request, error)
+        return response
+
+    return run
+
+
 def message(error):
     return _("Too many requests: please wait %(minutes)d minutes and try again.") % {
         "minutes": max(1, math.ceil(error.retry_after / 60))}

@@ -131,3 +131,17 @@ def test_limits_are_per_person_not_shared(client, world, parking):
         client.force_login(world.by_role[Role.COMMUNITY_SECRETARY])
         assert client.get(reverse("matters:record")).status_code == 200
         assert client.post(reverse("matters:record"), {}).status_code != 429
+
+
+def test_the_admin_sign_in_is_under_the_same_per_address_limit(client, world):
+    """Issue 16 item 31: /admin/login/ counts failures with the sign-in page."""
+    with override_settings(TONGXIN_RATE_LIMITS={"sign_in_failures": (3, 900)}):
+        for _ in range(2):
+            assert client.post("/admin/login/", {"username": "admin", "password": "x"}
+                               ).status_code == 200
+        assert _fail_sign_in(client).status_code == 200  # the pages share the count
+        refused = client.post("/admin/login/",
+                              {"username": "system_admin", "password": PASSWORD})
+        assert refused.status_code == 429
+        assert int(refused["Retry-After"]) > 0
+        assert _fail_sign_in(client).status_code == 429
