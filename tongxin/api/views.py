@@ -366,11 +366,13 @@ class MatterListCreate(generics.ListAPIView):
                                         description="A retry: the matter filed the first time.")},
     )
     def post(self, request):
+        key = _idempotency_key(request)
+        user = request.user
+        # Over the person's raise limit: 429 before the body and its photos are read.
+        services.check_raise_limit(user, key)
         serializer = s.MatterRaiseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        key = _idempotency_key(request)
-        user = request.user
         replay = bool(key) and Matter.objects.filter(created_by=user, idempotency_key=key).exists()
         place = _place_for_raise(request, data.get("place"))
         if place is None and user.household_id:

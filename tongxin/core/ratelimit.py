@@ -18,11 +18,20 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tongxin.core.models import RateCounter
+from tongxin.kernel.errors import ServiceError
 
 
-class Limited(Exception):
+class Limited(ServiceError):
+    """Limit ``name`` is used up for now; try again in ``retry_after`` seconds.
+
+    A ServiceError (code ``rate_limited``), so a service may refuse with it: the pages
+    answer with the 429 page (``too_many``), the API with 429 and its error body.
+    """
+
     def __init__(self, name, retry_after):
-        super().__init__(name)
+        super().__init__("rate_limited", _(
+            "Too many requests: please wait %(minutes)d minutes and try again.") % {
+            "minutes": max(1, math.ceil(retry_after / 60))})
         self.name = name
         self.retry_after = retry_after
 
@@ -161,5 +170,4 @@ def limit_sign_in(view):
 
 
 def message(error):
-    return _("Too many requests: please wait %(minutes)d minutes and try again.") % {
-        "minutes": max(1, math.ceil(error.retry_after / 60))}
+    return error.messages[0]
