@@ -71,7 +71,6 @@ INSTALLED_APPS = [
     "tongxin.portal",
     "tongxin.demo",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
@@ -236,6 +235,10 @@ TONGXIN_NAME = _("Tongxin")
 # --- REST API (tongxin/api) -----------------------------------------------------------------
 # Apps sign in with a token (POST /api/v1/auth/token/), partner systems with an API key
 # (X-Api-Key); signed-in staff reach the reference page with their session.
+# A token dies after this many days unused, and this many days after it was issued
+# whatever its use (api/tokens.py); also with a new password, a lockout or deactivation.
+TONGXIN_API_TOKEN_IDLE_DAYS = int(os.environ.get("TONGXIN_API_TOKEN_IDLE_DAYS", "30"))
+TONGXIN_API_TOKEN_MAX_DAYS = int(os.environ.get("TONGXIN_API_TOKEN_MAX_DAYS", "90"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tongxin.api.authentication.ApiKeyAuthentication",

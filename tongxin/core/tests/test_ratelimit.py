@@ -96,13 +96,8 @@ def test_support_votes_are_limited(client, world, new_matter):
 
 
 def test_api_writes_are_limited_with_the_api_error_body(world, new_matter):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
     matter = new_matter()
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=world.neighbour)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = _api_client(world.neighbour)
     url = reverse("api:matter-support", args=[matter.pk])
     with override_settings(TONGXIN_RATE_LIMITS={"support": (5, 3600), "api_write": (1, 60)}):
         assert client.post(url).status_code == 200
@@ -149,10 +144,12 @@ def test_the_admin_sign_in_is_under_the_same_per_address_limit(client, world):
 
 
 def _api_client(person):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from tongxin.api.tokens import issue_token
+
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=person)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person)[1]}")
     return client
 
 
