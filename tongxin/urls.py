@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tongxin.core import urls as core_urls
-from tongxin.core.ratelimit import limit_sign_in
 from tongxin.portal import urls as portal_urls
 
 urlpatterns = [
@@ -19,7 +18,5 @@ urlpatterns = [
     path("api/v1/", include("tongxin.api.urls")),
     path("open311/v2/", include("tongxin.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    # The admin's sign-in counts failures with the sign-in page (core.ratelimit).
-    path("admin/login/", limit_sign_in(admin.site.login)),
     path("admin/", admin.site.urls),
 ]
