@@ -160,7 +160,9 @@ class TokenView(APIView):
 
     @extend_schema(
         tags=["auth"], auth=[{"tokenAuth": []}], request=None,
-        responses={204: OpenApiResponse(description="The token is revoked.")},
+        responses={204: OpenApiResponse(description="The token is revoked."),
+                   401: OpenApiResponse(s.ErrorSerializer, description=(
+                       "No token, or one already revoked or expired (`not_authenticated`)."))},
         summary="Sign out: revoke the token",
         description="Revoke the token that signs this request; it answers 401 from now on.",
     )

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core import audit
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.querysets import ScopedQuerySet
 from tongxin.people.choices import Role
@@ -25,9 +26,13 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
         return person
 
     def create_superuser(self, username, password=None, **fields):
+        """Create the site-wide superuser (``createsuperuser``); written to the audit log
+        as ``tongxin superuser grant`` is."""
         fields.pop("is_staff", None)
         fields["is_superuser"] = True
-        return self.create_user(username, password, **fields)
+        person = self.create_user(username, password, **fields)
+        audit.record(audit.SUPERUSER_GRANTED, person, reason="createsuperuser")
+        return person
 
 
 class Person(AbstractBaseUser, PermissionsMixin):
