@@ -46,7 +46,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tongxin.core.apps.AdminConfig",  # django.contrib.admin, sign-in rate-limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,7 +71,6 @@ INSTALLED_APPS = [
     "tongxin.portal",
     "tongxin.demo",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
@@ -253,6 +252,10 @@ TONGXIN_NAME = _("Tongxin")
 # --- REST API (tongxin/api) -----------------------------------------------------------------
 # Apps sign in with a token (POST /api/v1/auth/token/), partner systems with an API key
 # (X-Api-Key); signed-in staff reach the reference page with their session.
+# A token dies after this many days unused, and this many days after it was issued
+# whatever its use (api/tokens.py); also with a new password, a lockout or deactivation.
+TONGXIN_API_TOKEN_IDLE_DAYS = int(os.environ.get("TONGXIN_API_TOKEN_IDLE_DAYS", "30"))
+TONGXIN_API_TOKEN_MAX_DAYS = int(os.environ.get("TONGXIN_API_TOKEN_MAX_DAYS", "90"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tongxin.api.authentication.ApiKeyAuthentication",

@@ -73,7 +73,10 @@ class PersonRefSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="A new key at every sign-in; shown only now.")
+    expires_at = serializers.DateTimeField(
+        help_text="When the token dies at the latest; it dies sooner after 30 days unused, "
+                  "when revoked, or with a new password, a lockout or deactivation.")
     person = PersonRefSerializer()
 
 

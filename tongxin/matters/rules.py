@@ -14,11 +14,13 @@ from tongxin.places.models import Place
 
 __all__ = ["is_staff_member"]  # one predicate, defined by people, re-exported for callers
 
-# Roles that see the matters in the places where they hold them.
+# Roles that see the matters in the places where they hold them. A system administrator
+# may do, in the district where the role is held, what the district office does; only
+# the site-wide superuser (scope.everything) reaches every district.
 MATTER_ROLES = frozenset({
     Role.GRID_WORKER, Role.BUILDING_HEAD, Role.COMPOUND_SECRETARY, Role.COMMUNITY_SECRETARY,
     Role.COMMITTEE_MEMBER, Role.MEDIATOR, Role.LEGAL_ADVISER, Role.COMMUNITY_POLICE,
-    Role.STREET_OFFICER, Role.DISTRICT_OFFICER,
+    Role.STREET_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM_ADMIN,
 })
 # Roles that handle the matters owned by a place they cover (the owner and its supervisors).
 HANDLER_ROLES = frozenset({
@@ -27,6 +29,9 @@ HANDLER_ROLES = frozenset({
 })
 # The district governance office whistles departments (吹哨).
 WHISTLER_ROLES = frozenset({Role.DISTRICT_OFFICER})
+# System administrators act as handler and whistler under where they hold the role; they
+# are not among the handlers who are notified (events.handlers_of).
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN})
 # Resident representatives who inspect and accept results (验收) where they hold the role.
 INSPECTOR_ROLES = frozenset({Role.BUILDING_HEAD, Role.OWNERS_COMMITTEE})
 # Partner units and property companies read the boards of the compounds they serve.
@@ -62,7 +67,7 @@ def hears_for_whole_compound(user, matter):
 
 
 def is_handler(user, matter):
-    return (_covers(user, HANDLER_ROLES, matter.owner_code)
+    return (_covers(user, HANDLER_ROLES | ADMIN_ROLES, matter.owner_code)
             or hears_for_whole_compound(user, matter))
 
 
@@ -87,7 +92,7 @@ def sees_raiser_contacts(user, matter):
 
 
 def is_whistler(user, matter):
-    return _covers(user, WHISTLER_ROLES, matter.owner_code)
+    return _covers(user, WHISTLER_ROLES | ADMIN_ROLES, matter.owner_code)
 
 
 def is_inspector(user, matter):
@@ -116,7 +121,7 @@ def department_ids(user):
 def handles_matters(user):
     """Whether ``user`` handles matters somewhere (the inbox lists what their places own)."""
     scope = scope_for(user)
-    return scope.everything or scope.has_any_role(HANDLER_ROLES)
+    return scope.everything or scope.has_any_role(HANDLER_ROLES | ADMIN_ROLES)
 
 
 def handled_q(user):
@@ -125,7 +130,7 @@ def handled_q(user):
     scope = scope_for(user)
     if scope.everything:
         return Q()
-    roots = scope.roots_for_roles(HANDLER_ROLES)
+    roots = scope.roots_for_roles(HANDLER_ROLES | ADMIN_ROLES)
     if not roots:
         return None
     query = subtrees_q(roots, "owner_code")
@@ -235,7 +240,8 @@ def sees_matters(user):
 @rules.predicate
 def has_inbox(user):
     scope = scope_for(user)
-    return scope.everything or bool(set(scope.roles) & (HANDLER_ROLES | {Role.DEPARTMENT_STAFF}))
+    return scope.everything or bool(
+        set(scope.roles) & (HANDLER_ROLES | ADMIN_ROLES | {Role.DEPARTMENT_STAFF}))
 
 
 @rules.predicate

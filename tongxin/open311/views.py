@@ -207,6 +207,8 @@ def _create(request, fmt):
     try:
         filed = file_request(key=key, idempotency_key=request.headers.get("Idempotency-Key"),
                              **fields)
+    except Limited as error:  # the account's raise limit (matters.services.raise_limit)
+        raise Open311Error(429, ratelimit_message(error)) from None
     except PermissionDenied as error:
         raise Open311Error(403, *error.messages) from error
     except ServiceError as error:

@@ -25,7 +25,10 @@ def _when(value):
 
 
 def _accounts(person):
-    return [name for name in (person.username, person.phone) if name]
+    """Return the SignInLock keys that concern ``person`` (people/auth.py): their account,
+    and names typed for it before it existed."""
+    return [f"person:{person.pk}"] + [
+        f"name:{name}" for name in (person.username, person.phone) if name]
 
 
 def export_profile(person):

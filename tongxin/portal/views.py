@@ -137,6 +137,9 @@ AUDIT_LABELS = {
     audit.SIGN_IN_FAILED: _("Failed sign-in"),
     audit.EXPORT: _("Export"),
     audit.READ: _("Read personal details"),
+    audit.SUPERUSER_GRANTED: _("Made superuser"),
+    audit.SUPERUSER_REVOKED: _("Superuser taken away"),
+    audit.ADMIN_CHANGE: _("Change in the admin"),
 }
 # What was read or exported (the ``what`` of audit.record_read / record_export). An app
 # may also declare its own in its manifest (registry ``audited_reads``).

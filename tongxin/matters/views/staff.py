@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core import audit
 from tongxin.core.masking import mask_phone
-from tongxin.core.ratelimit import limited
+from tongxin.core.ratelimit import Limited, too_many
 from tongxin.kernel import registry
 from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters import forms_staff as forms
@@ -310,9 +310,11 @@ def record_places(request):
 
 @login_required
 @permission_required("matters.record_for_others", raise_exception=True)
-@limited("record")
 def record(request):
-    """Record a matter heard offline (visit, hall, hotline …) for a resident or a walk-in."""
+    """Record a matter heard offline (visit, hall, hotline …) for a resident or a walk-in.
+
+    The rate limit is the service's (one count for pages and API).
+    """
     user = request.user
     if request.method == "GET":
         term = request.GET.get("q", "")
@@ -334,6 +336,10 @@ def record(request):
         if picker.get("chosen"):
             initial["place"] = picker["chosen"][0].code
         return _render_record(request, forms.RecordForm(initial=initial, user=user), **picker)
+    try:
+        services.check_raise_limit(user, request.POST.get("idempotency_key"))
+    except Limited as error:
+        return too_many(request, error)
     form = forms.RecordForm(request.POST, request.FILES, user=user)
     if form.is_valid():
         d = form.cleaned_data
@@ -345,6 +351,8 @@ def record(request):
                 contact_phone=d["contact_phone"], emergency=d["emergency"], photos=d["photos"],
                 idempotency_key=d["idempotency_key"],
             )
+        except Limited as error:
+            return too_many(request, error)
         except ServiceError as error:
             form.add_error(None, error)
         else:

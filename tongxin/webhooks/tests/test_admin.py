@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tongxin.people.choices import Role
+from tongxin.people.services import grant_superuser
 from tongxin.webhooks.models import Delivery, Subscription
 from tongxin.webhooks.services import create_subscription
 
@@ -12,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, world):
-    client.force_login(world.by_role[Role.SYSTEM_ADMIN])
+    # The admin site is the site-wide superuser's (people.services.grant_superuser).
+    client.force_login(grant_superuser(world.by_role[Role.SYSTEM_ADMIN]))
     return client
 
 

@@ -18,6 +18,7 @@ from tongxin.matters.choices import Kind
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.services import create_organisation
 from tongxin.people.choices import Role
+from tongxin.people.services import grant_superuser
 from tongxin.webhooks.choices import DeliveryStatus
 from tongxin.webhooks.models import Delivery, DeliveryAttempt
 from tongxin.webhooks.services import (
@@ -262,7 +263,7 @@ def test_a_delivery_that_gave_up_can_be_sent_again_from_the_admin(
     Delivery.objects.update(status=DeliveryStatus.GAVE_UP, next_attempt_at=None)
     receiver = start_receiver()
     update_subscription(subscription, url=receiver.url)
-    retry_now(Delivery.objects.get(), by=world.by_role[Role.SYSTEM_ADMIN])
+    retry_now(Delivery.objects.get(), by=grant_superuser(world.by_role[Role.SYSTEM_ADMIN]))
     assert Delivery.objects.get().status == DeliveryStatus.SUCCEEDED
     assert len(receiver.requests) == 1
     assert Event.objects.filter(action="webhook.retried").exists()
