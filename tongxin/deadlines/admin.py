@@ -1,7 +1,9 @@
-"""Deadline rules, the holiday calendar and district switches, for system administrators.
+"""Deadline rules, the district's calendar days and switches, for system administrators.
 
-The Django admin only admits system administrators (``Person.is_staff``). Changes
-are checked and saved through deadlines.services, which records an event for each.
+The Django admin admits the site-wide superuser and districts' system administrators
+(``Person.is_staff``); a district's administrator sees, and may choose, only the districts
+where they hold the role (selectors.administered_districts). Changes are checked and
+saved through deadlines.services, which records an event for each.
 """
 
 import copy
@@ -13,9 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.deadlines import services
 from tongxin.deadlines.models import CalendarDay, DeadlineRule, DistrictSettings
+from tongxin.deadlines.selectors import administered_districts
 from tongxin.kernel.errors import ServiceError
-from tongxin.places.choices import PlaceKind
-from tongxin.places.models import Place
 
 
 class SettingForm(forms.ModelForm):
@@ -35,13 +36,43 @@ class SettingForm(forms.ModelForm):
 
 
 class DistrictSettingAdmin(admin.ModelAdmin):
-    """Offer only districts as the district; save and delete through the services."""
+    """Offer only the districts the user administers; save and delete through the services."""
 
     form = SettingForm
 
+    def _districts(self, request):
+        if not hasattr(request, "_administered_districts"):
+            request._administered_districts = administered_districts(request.user)
+        return request._administered_districts
+
+    def _allowed(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        if obj is not None:
+            return self._districts(request).filter(pk=obj.district_id).exists()
+        return self._districts(request).exists()
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(district__in=self._districts(request))
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "district":
-            kwargs["queryset"] = Place.objects.filter(kind=PlaceKind.DISTRICT)
+            kwargs["queryset"] = self._districts(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

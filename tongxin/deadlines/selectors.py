@@ -14,14 +14,24 @@ from tongxin.places.models import Place
 CALENDAR_KEEPERS = (Role.DISTRICT_OFFICER, Role.SYSTEM_ADMIN)
 
 
-def kept_districts(user):
-    """Return the districts whose calendar ``user`` keeps (every district for a superuser)."""
+def _districts_under(user, roles):
     districts = Place.objects.filter(kind=PlaceKind.DISTRICT)
     if user.is_superuser:
         return districts
-    codes = list(RoleAssignment.objects.filter(person=user, role__in=CALENDAR_KEEPERS)
+    codes = list(RoleAssignment.objects.filter(person=user, role__in=roles)
                  .values_list("place__code", flat=True))
     return districts.filter(subtrees_q(codes)) if codes else districts.none()
+
+
+def kept_districts(user):
+    """Return the districts whose calendar ``user`` keeps (every district for a superuser)."""
+    return _districts_under(user, CALENDAR_KEEPERS)
+
+
+def administered_districts(user):
+    """Return the districts whose deadline rules, calendar and switches ``user`` edits in
+    the admin: where they hold the system administrator role (every one for a superuser)."""
+    return _districts_under(user, (Role.SYSTEM_ADMIN,))
 
 
 def calendar_gaps(user, today=None):

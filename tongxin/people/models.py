@@ -104,8 +104,17 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_staff(self):
-        """Only system administrators reach the Django admin."""
-        return self.is_active and self.is_superuser
+        """Whether the person reaches the Django admin: the site-wide superuser, and a
+        district's system administrators, who there see only what their ModelAdmins scope
+        to the districts where they hold the role (deadlines.admin)."""
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        if not hasattr(self, "_holds_system_admin"):
+            self._holds_system_admin = self.pk is not None and self.roles.filter(
+                role=Role.SYSTEM_ADMIN).exists()
+        return self._holds_system_admin
 
     def _get_session_auth_hash(self, secret=None):
         """Return Django's HMAC of the password, mixed with ``sign_in_generation``.

@@ -1,6 +1,7 @@
 """Administration is scoped to the district where the system_admin role is held; the
 site-wide superuser is separate, granted by a command and audited (issue 16, item 34)."""
 
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +12,7 @@ from rest_framework.test import APIClient
 from tongxin.api.tokens import issue_token
 from tongxin.core import audit
 from tongxin.core.models import Event
+from tongxin.deadlines.models import CalendarDay
 from tongxin.matters.categories import seed_categories
 from tongxin.matters.models import Category
 from tongxin.people.choices import Role
@@ -49,8 +51,9 @@ def add_rule(client, district, category, department_pk):
 
 def test_the_system_admin_role_does_not_make_a_superuser(world, district_b):
     admin = world.by_role[Role.SYSTEM_ADMIN]
-    assert not admin.is_superuser and not admin.is_staff
-    assert not district_b.admin.is_superuser
+    assert not admin.is_superuser and not district_b.admin.is_superuser
+    # They reach the admin, where only their district's deadline settings are theirs.
+    assert admin.is_staff and not world.by_role[Role.DISTRICT_OFFICER].is_staff
 
 
 def test_a_system_admin_keeps_the_routing_table_of_their_own_district(client, world,
@@ -102,8 +105,40 @@ def test_district_b_admin_is_kept_out_of_district_a(client, world, district_b):
         reverse("triage:routing") + f"?district={world.district.code}").status_code == 404
 
 
-def test_a_system_admin_does_not_reach_the_admin_site(client, world):
+def test_a_system_admin_keeps_only_their_districts_deadline_settings_in_the_admin(
+        client, world, district_b):
     client.force_login(world.by_role[Role.SYSTEM_ADMIN])
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    models = {m["object_name"] for app in index.context["app_list"] for m in app["models"]}
+    assert models == {"DeadlineRule", "CalendarDay", "DistrictSettings"}
+    # People, tokens and webhooks are the superuser's.
+    assert client.get(reverse("admin:people_person_changelist")).status_code == 403
+    assert client.get(reverse("admin:api_accesstoken_changelist")).status_code == 403
+
+    own = CalendarDay.objects.create(district=world.district, date=date(2027, 1, 1),
+                                     is_working_day=False, name="元旦")
+    other = CalendarDay.objects.create(district=district_b.district, date=date(2027, 1, 1),
+                                       is_working_day=False, name="元旦")
+    listed = client.get(reverse("admin:deadlines_calendarday_changelist"))
+    assert list(listed.context["cl"].result_list) == [own]
+    assert client.get(reverse("admin:deadlines_calendarday_change", args=[other.pk])
+                      ).status_code in (302, 403, 404)
+    # Another district cannot be chosen for a new day: the form refuses it, nothing is saved.
+    response = client.post(reverse("admin:deadlines_calendarday_add"), {
+        "district": district_b.district.pk, "date": "2027-01-02", "is_working_day": "",
+        "name": "别区的日子"})
+    assert response.status_code == 200 and "district" in response.context["adminform"].form.errors
+    assert not CalendarDay.objects.filter(date=date(2027, 1, 2)).exists()
+    response = client.post(reverse("admin:deadlines_calendarday_add"), {
+        "district": world.district.pk, "date": "2027-01-02", "is_working_day": "",
+        "name": "区里的日子"})
+    assert response.status_code == 302
+    assert CalendarDay.objects.get(date=date(2027, 1, 2)).district == world.district
+
+
+def test_a_district_officer_does_not_reach_the_admin_site(client, world):
+    client.force_login(world.by_role[Role.DISTRICT_OFFICER])
 
     response = client.get("/admin/")
 

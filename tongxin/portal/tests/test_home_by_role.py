@@ -37,7 +37,7 @@ MENUS = {
     Role.PROPERTY_STAFF: {HOME, PLACES},
     Role.OWNERS_COMMITTEE: {HOME, BOARDS, PLACES},
     # In the world the system administrator is a superuser (issue 34 may change that).
-    Role.SYSTEM_ADMIN: HANDLER_MENU | {ROSTER, AUDIT, ADMIN, BOARDS},
+    Role.SYSTEM_ADMIN: HANDLER_MENU | {ROSTER, AUDIT, ADMIN},
 }
 
 # What each role's home page shows as its work now: the section, its counts, their links.
