@@ -5,36 +5,20 @@ happened: which step, and where the matter went. Notices sent before titles were
 added (no ``title`` in their params) keep their first wording.
 """
 
-import re
-import unicodedata
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.masking import mask_contacts_in_text
 from tongxin.matters.choices import Kind, Status
 
 TITLE_IN_NOTICE = 20  # characters of the title a notice quotes
-
-
-# A run of digits that may be a phone or ID number, however spaced (ASCII or full width).
-_NUMBER = re.compile(r"[0-9０-９](?:[0-9０-９\s-]{4,}[0-9０-９xXｘＸ])")
-
-
-def _mask_number(match):
-    digits = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", match.group(0)))
-    if len(digits) < 7:
-        return match.group(0)
-    # A phone keeps its first three and last four digits (138****0001), as elsewhere;
-    # a shorter number keeps its first three only.
-    tail = digits[-4:] if len(digits) >= 11 else "****"
-    return digits[:3] + "*" * (len(digits) - 7) + tail
 
 
 def short_title(title):
     """Return ``title`` as a notice quotes it: phone and ID numbers typed into it masked
     (a notice is a lasting copy, e-mailed too, read by staff who see contacts masked),
     cut short with an ellipsis."""
-    title = _NUMBER.sub(_mask_number, " ".join(str(title or "").split()))
+    title = mask_contacts_in_text(" ".join(str(title or "").split()))
     return title if len(title) <= TITLE_IN_NOTICE else title[:TITLE_IN_NOTICE] + "…"
 
 
