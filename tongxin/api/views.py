@@ -47,11 +47,13 @@ from tongxin.notices.models import Notice
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person, RoleAssignment
+from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 MULTIPART = [JSONParser, MultiPartParser]
+RAISE_PLACE_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.BUILDING)
 
 
 def field_error(field, code, message, status_code=status.HTTP_400_BAD_REQUEST):
@@ -294,6 +296,8 @@ def _place_for_raise(request, code):
         if place is None:
             raise field_error("place", "bad_place", _("No place with the code %(code)s.")
                               % {"code": code})
+        if place.kind not in RAISE_PLACE_KINDS:  # as the document says, for staff too
+            raise field_error("place", "place_kind", _("Choose a community, compound or building."))
         return place
     key = api_key(request)
     if key is not None and key.default_place_id:
