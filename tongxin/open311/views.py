@@ -2,7 +2,8 @@
 
 Each view parses, authorises (rules.py) and reads or calls services.py; render.py writes
 the answer as XML or JSON, chosen by the URL's .xml/.json suffix. Every refusal is the
-spec's error list with its HTTP status (400, 403, 404; 500 for the unexpected).
+spec's error list with its HTTP status (400, 403, 404; 500 for the unexpected; 503 with
+Retry-After when the database is unavailable, answered by core's middleware).
 """
 
 import functools
