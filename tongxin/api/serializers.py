@@ -413,8 +413,13 @@ class MatterRaiseSerializer(InputSerializer):
                                          default="", help_text="Staff only: a walk-in's name.")
     contact_phone = TextField(max_length=20, required=False, allow_blank=True,
                                           default="", help_text="Staff only: a walk-in's phone.")
+
+
+class MatterRaiseFormSerializer(MatterRaiseSerializer):
+    """Raise a matter with photos (multipart/form-data: JSON cannot carry a file)."""
+
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=9,
-                                   help_text="Photos (multipart/form-data only).")
+                                   help_text="Photos (JPEG or PNG).")
 
 
 # --- actions: one body per action -----------------------------------------------------------
@@ -472,8 +477,13 @@ class ResolveSerializer(InputSerializer):
     what_was_done = TextField(max_length=5000)
     basis = TextField(max_length=2000)
     standard = TextField(max_length=2000)
+
+
+class ResolveFormSerializer(ResolveSerializer):
+    """The result with photos (multipart/form-data: JSON cannot carry a file)."""
+
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=9,
-                                   help_text="Photos (multipart/form-data only).")
+                                   help_text="Photos (JPEG or PNG).")
 
 
 class InspectSerializer(serializers.Serializer):
@@ -529,6 +539,10 @@ ACTION_SERIALIZERS = {
     "reopen": ReasonSerializer,
     "merge": MergeSerializer,
 }
+
+
+# The body of an action sent as multipart/form-data, where it differs from the JSON one.
+FORM_SERIALIZERS = {"resolve": ResolveFormSerializer}
 
 
 # --- whistles and notices -------------------------------------------------------------------

@@ -56,6 +56,11 @@ MULTIPART = [JSONParser, MultiPartParser]
 RAISE_PLACE_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.BUILDING)
 
 
+def is_form(request):
+    """Whether the body is multipart/form-data (the only one that carries photos)."""
+    return request.content_type.startswith("multipart/")
+
+
 def field_error(field, code, message, status_code=status.HTTP_400_BAD_REQUEST):
     return ApiError(code, message, status_code=status_code, fields={field: [message]})
 
@@ -358,7 +363,7 @@ class MatterListCreate(generics.ListAPIView):
     @extend_schema(
         tags=["matters"], summary="Raise a matter (说事)",
         request={"application/json": s.MatterRaiseSerializer,
-                 "multipart/form-data": s.MatterRaiseSerializer},
+                 "multipart/form-data": s.MatterRaiseFormSerializer},
         parameters=[OpenApiParameter(
             IDEMPOTENCY_HEADER, {"type": "string", "pattern": _IDEMPOTENCY_KEY.pattern,
                                  "minLength": 1, "maxLength": 64},
@@ -370,7 +375,8 @@ class MatterListCreate(generics.ListAPIView):
                                         description="A retry: the matter filed the first time.")},
     )
     def post(self, request):
-        serializer = s.MatterRaiseSerializer(data=request.data)
+        serializer = (s.MatterRaiseFormSerializer if is_form(request)
+                      else s.MatterRaiseSerializer)(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         key = _idempotency_key(request)
@@ -492,7 +498,8 @@ class MatterAction(MatterMixin, APIView):
     def act(self, request, pk):
         matter = self.get_matter(pk)
         services.guard(matter, actions.guard_name(self.transition), request.user)
-        serializer = s.ACTION_SERIALIZERS[self.transition](data=request.data)
+        form = s.FORM_SERIALIZERS.get(self.transition) if is_form(request) else None
+        serializer = (form or s.ACTION_SERIALIZERS[self.transition])(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         prepare = PREPARE.get(self.transition)
@@ -512,7 +519,7 @@ def action_view(name):
     attrs = {"transition": name, "__doc__": MatterAction.__doc__}
     if name == "resolve":
         attrs["parser_classes"] = MULTIPART
-        body = {"application/json": body, "multipart/form-data": body}
+        body = {"application/json": body, "multipart/form-data": s.FORM_SERIALIZERS[name]}
     elif name == "close":
         body = None
 
