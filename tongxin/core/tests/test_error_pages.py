@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import InterfaceError, OperationalError, connection
 from django.test import Client, RequestFactory
 from django.utils import translation
@@ -25,6 +26,7 @@ def in_language(language, text):
 
 
 def assert_error_page(response, status, language, title):
+    assert not django_settings.DEBUG  # the pages production shows, not Django's debug pages
     html = response.content.decode()
     assert response.status_code == status
     assert response["Content-Type"].startswith("text/html")
@@ -201,7 +203,7 @@ def test_open311_meeting_an_unavailable_database_answers_503_in_its_format(
 
 
 @pytest.mark.urls("tongxin.core.tests.error_urls")
-def test_a_locked_database_is_503_even_when_nothing_else_is_wrong(client, settings):
+def test_a_locked_database_is_503_even_when_nothing_else_is_wrong(client):
     response = client.get("/database-locked/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 503 and response["Retry-After"]
