@@ -87,9 +87,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongxin.core.middleware.ContentSecurityPolicyMiddleware",
+    "tongxin.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "tongxin.urls"
+CSRF_FAILURE_VIEW = "tongxin.core.views.csrf_failure"
+# A request that meets an unavailable database gets 503 and this Retry-After (seconds).
+TONGXIN_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("TONGXIN_UNAVAILABLE_RETRY_AFTER", "10"))
 WSGI_APPLICATION = "tongxin.wsgi.application"
 
 TEMPLATES = [

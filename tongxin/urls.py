@@ -20,3 +20,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the site's layout and the user's language; JSON on the API and Open311.
+handler400 = "tongxin.core.views.bad_request"
+handler403 = "tongxin.core.views.permission_denied"
+handler404 = "tongxin.core.views.page_not_found"
+handler500 = "tongxin.core.views.server_error"

@@ -9,7 +9,7 @@ errors keep their status and get a code from the table below.
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +19,8 @@ from rest_framework.views import set_rollback
 
 from tongxin.core.ratelimit import Limited
 from tongxin.kernel.errors import PermissionDenied, ServiceError, TransitionError
+
+API_PREFIX = "/api/"
 
 # DRF exceptions → our stable codes (the rest keep DRF's own default_code).
 CODES = {
@@ -67,6 +69,14 @@ def error_body(code, message, fields=None):
     if fields:
         body["fields"] = fields
     return {"error": body}
+
+
+def error_response(request, status_code, code, message):
+    """The core.error_response hook: answer an error on an /api/ path with the error body
+    (Django's 404 and 500 handlers, a database that is unavailable), else None."""
+    if not request.path_info.startswith(API_PREFIX):
+        return None
+    return JsonResponse(error_body(code, message), status=status_code)
 
 
 def flatten_errors(detail, prefix=""):

@@ -3,7 +3,9 @@
 from django.contrib.auth.signals import user_logged_out
 
 from tongxin.api import personal_data  # noqa: F401  (registers the personal data sections)
+from tongxin.api.exceptions import error_response
 from tongxin.api.tokens import revoke_tokens
+from tongxin.kernel import registry
 
 
 def _signed_out(sender, request, user, **kwargs):
@@ -13,3 +15,5 @@ def _signed_out(sender, request, user, **kwargs):
 
 
 user_logged_out.connect(_signed_out, dispatch_uid="tongxin.api.revoke_tokens_on_sign_out")
+
+registry.register("api", hooks={"core.error_response": error_response})

@@ -1,6 +1,10 @@
 """What the API reads and writes. Output serializers only present; input serializers only
 parse. Whether something is allowed, and every change, is up to the services."""
 
+import re
+
+from django.core.validators import RegexValidator
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -30,16 +34,99 @@ POSITIVE_SATISFACTION = [(sat.value, sat.label)
                          for sat in (Satisfaction.SATISFIED, Satisfaction.BASICALLY)]
 
 
+# What the document promises of a text, as a pattern: no NUL character (DRF refuses it),
+# and, unless it may be blank, something besides whitespace (DRF trims it first).
+TEXT_PATTERN = r"^[^\x00]*$"
+FILLED_TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_BOOLEANS = {"true": True, "false": False, "True": True, "False": False}
+
+
+def in_json(field):
+    """Whether the field's input is a JSON body (typed) rather than a query string or a
+    multipart form (where every value is text)."""
+    return not isinstance(getattr(field.root, "initial_data", None), QueryDict)
+
+
+class TextField(serializers.CharField):
+    """A string, as the document says: a JSON number is not text (DRF would take 12 for
+    "12"); the pattern documents what DRF refuses (NUL, nothing but whitespace)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        filled = self.trim_whitespace and not self.allow_blank
+        self.validators.append(RegexValidator(FILLED_TEXT_PATTERN if filled else TEXT_PATTERN))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CodeField(serializers.RegexField):
+    """A place code: digits only, as text (a JSON number is not a code)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(CODE_REGEX, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IntegerField(serializers.IntegerField):
+    """An integer, as the document says: in JSON a number (not "12"); in a query string
+    or a form, digits only (not "12.0"), and "null" for none where it may be none."""
+
+    def validate_empty_values(self, data):
+        if self.allow_null and data == "null" and not in_json(self):
+            data = None
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and (in_json(self) or not _INTEGER.match(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BooleanField(serializers.BooleanField):
+    """A boolean, as the document says: in JSON true or false; in a query string or a
+    form, "true" or "false" (or Python's True and False; not "yes", "on" or 1)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and not in_json(self) and data in _BOOLEANS:
+            return _BOOLEANS[data]
+        self.fail("invalid", input=data)
+
+
 def id_field(**kwargs):
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 def note_field(max_length=NOTE_MAX, required=False, **kwargs):
     """A free text: optional (may be empty) unless ``required``."""
     if required:
-        return serializers.CharField(max_length=max_length, **kwargs)
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True,
-                                 default="", **kwargs)
+        return TextField(max_length=max_length, **kwargs)
+    return TextField(max_length=max_length, required=False, allow_blank=True, default="",
+                     **kwargs)
+
+
+class InputSerializer(serializers.Serializer):
+    """Parameters of a query string or a form. One sent empty (``?status=``) is refused
+    unless it may be blank, as the document says (a text needs a character, a choice is
+    one of its values), instead of being taken as absent as DRF does."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, QueryDict):
+            blank = {name: [serializers.CharField.default_error_messages["blank"]]
+                     for name, field in self.fields.items()
+                     if data.get(name) == "" and not getattr(field, "allow_blank", False)}
+            if blank:
+                raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -62,8 +149,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, help_text="User name or phone number.")
-    password = serializers.CharField(max_length=256, trim_whitespace=False,
+    username = TextField(max_length=150, help_text="User name or phone number.")
+    password = TextField(max_length=256, trim_whitespace=False,
                                      style={"input_type": "password"})
 
 
@@ -302,7 +389,7 @@ class ResolvedMatterSerializer(MatterDetailSerializer):
                              "and kept on the timeline event for the inspectors.")
 
 
-class MatterFilterSerializer(serializers.Serializer):
+class MatterFilterSerializer(InputSerializer):
     """Query parameters of GET /matters/."""
 
     status = serializers.ChoiceField(choices=Status.choices, required=False)
@@ -310,38 +397,43 @@ class MatterFilterSerializer(serializers.Serializer):
     owner_level = serializers.ChoiceField(choices=Level.choices, required=False)
     category = id_field(required=False,
                         help_text="A category id: matters in it or in its sub-categories.")
-    place = serializers.RegexField(CODE_REGEX, required=False,
+    place = CodeField(required=False,
                                    help_text="A place code: matters at or under that place.")
-    overdue = serializers.BooleanField(required=False, help_text="Only overdue matters.")
-    mine = serializers.BooleanField(required=False,
+    overdue = BooleanField(required=False, help_text="Only overdue matters.")
+    mine = BooleanField(required=False,
                                     help_text="Only matters the caller raised or supported.")
-    q = serializers.CharField(required=False, max_length=64, help_text="Title contains.")
+    q = TextField(required=False, max_length=64, help_text="Title contains.")
 
 
-class MatterRaiseSerializer(serializers.Serializer):
+class MatterRaiseSerializer(InputSerializer):
     """Raise a matter (说事). Staff may record it for a resident, naming channel and level."""
 
-    title = serializers.CharField(max_length=100)
-    description = serializers.CharField(max_length=5000)
+    title = TextField(max_length=100)
+    description = TextField(max_length=5000)
     category = id_field(help_text="A category id of the place's district (GET /categories/).")
-    place = serializers.RegexField(
-        CODE_REGEX, required=False,
+    place = CodeField(
+        required=False,
         help_text="Code of a community, compound or building; default: the API key's "
                   "default place, else the caller's own building.")
-    publish_consent = serializers.BooleanField(required=False, default=False)
-    emergency = serializers.BooleanField(required=False, default=False)
+    publish_consent = BooleanField(required=False, default=False)
+    emergency = BooleanField(required=False, default=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False,
                                       default=Channel.ONLINE, help_text="Staff only.")
     level = serializers.ChoiceField(
         choices=RAISE_LEVELS, required=False, default=Level.GRID, help_text="Staff only.")
     reporter = id_field(required=False, allow_null=True,
                         help_text="Staff only: the id of the resident it is recorded for.")
-    contact_name = serializers.CharField(max_length=64, required=False, allow_blank=True,
+    contact_name = TextField(max_length=64, required=False, allow_blank=True,
                                          default="", help_text="Staff only: a walk-in's name.")
-    contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True,
+    contact_phone = TextField(max_length=20, required=False, allow_blank=True,
                                           default="", help_text="Staff only: a walk-in's phone.")
+
+
+class MatterRaiseFormSerializer(MatterRaiseSerializer):
+    """Raise a matter with photos (multipart/form-data: JSON cannot carry a file)."""
+
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=9,
-                                   help_text="Photos (multipart/form-data only).")
+                                   help_text="Photos (JPEG or PNG).")
 
 
 # --- actions: one body per action -----------------------------------------------------------
@@ -350,8 +442,8 @@ class MatterRaiseSerializer(serializers.Serializer):
 class TriageSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     category = id_field(required=False, help_text="Correct the category (same district).")
-    emergency = serializers.BooleanField(required=False, allow_null=True, default=None)
-    golden_reason = serializers.CharField(max_length=200, required=False, allow_blank=True,
+    emergency = BooleanField(required=False, allow_null=True, default=None)
+    golden_reason = TextField(max_length=200, required=False, allow_blank=True,
                                           default="", help_text="Flags a golden idea (金点子).")
     note = note_field()
 
@@ -386,7 +478,7 @@ class CategoryChoiceSerializer(serializers.Serializer):
 
 
 class GoldenSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200)
+    reason = TextField(max_length=200)
 
 
 class WhistleRequestSerializer(serializers.Serializer):
@@ -395,16 +487,21 @@ class WhistleRequestSerializer(serializers.Serializer):
     note = note_field()
 
 
-class ResolveSerializer(serializers.Serializer):
-    what_was_done = serializers.CharField(max_length=5000)
-    basis = serializers.CharField(max_length=2000)
-    standard = serializers.CharField(max_length=2000)
+class ResolveSerializer(InputSerializer):
+    what_was_done = TextField(max_length=5000)
+    basis = TextField(max_length=2000)
+    standard = TextField(max_length=2000)
+
+
+class ResolveFormSerializer(ResolveSerializer):
+    """The result with photos (multipart/form-data: JSON cannot carry a file)."""
+
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=9,
-                                   help_text="Photos (multipart/form-data only).")
+                                   help_text="Photos (JPEG or PNG).")
 
 
 class InspectSerializer(serializers.Serializer):
-    passed = serializers.BooleanField()
+    passed = BooleanField()
     note = note_field(help_text="Required when the result fails.")
 
 
@@ -458,11 +555,15 @@ ACTION_SERIALIZERS = {
 }
 
 
+# The body of an action sent as multipart/form-data, where it differs from the JSON one.
+FORM_SERIALIZERS = {"resolve": ResolveFormSerializer}
+
+
 # --- whistles and notices -------------------------------------------------------------------
 
 
 class AnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(max_length=5000)
+    answer = TextField(max_length=5000)
 
 
 class NoticeSerializer(serializers.Serializer):
@@ -479,34 +580,34 @@ class NoticeSerializer(serializers.Serializer):
         return int(notice.subject_id) if notice.subject_type == "matters.matter" else None
 
 
-class NoticeFilterSerializer(serializers.Serializer):
-    unread = serializers.BooleanField(required=False, help_text="Only unread notices.")
+class NoticeFilterSerializer(InputSerializer):
+    unread = BooleanField(required=False, help_text="Only unread notices.")
 
 
 class ReadAllSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many notices were unread.")
 
 
-class PlaceFilterSerializer(serializers.Serializer):
-    within = serializers.RegexField(CODE_REGEX, required=False,
+class PlaceFilterSerializer(InputSerializer):
+    within = CodeField(required=False,
                                     help_text="Places at or under this code.")
     kind = serializers.ChoiceField(choices=PlaceKind.choices, required=False)
-    q = serializers.CharField(required=False, max_length=64, help_text="Name contains.")
+    q = TextField(required=False, max_length=64, help_text="Name contains.")
 
 
-class PersonFilterSerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, max_length=64,
+class PersonFilterSerializer(InputSerializer):
+    q = TextField(required=False, max_length=64,
                               help_text="Name or phone number contains.")
-    place = serializers.RegexField(CODE_REGEX, required=False,
+    place = CodeField(required=False,
                                    help_text="People living at or under this place code.")
 
 
-class CategoryFilterSerializer(serializers.Serializer):
+class CategoryFilterSerializer(InputSerializer):
     parent = id_field(required=False, help_text="Only the children of this category.")
-    depth = serializers.IntegerField(required=False, min_value=0, max_value=10)
+    depth = IntegerField(required=False, min_value=0, max_value=10)
 
 
-class WhistleFilterSerializer(serializers.Serializer):
+class WhistleFilterSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=WhistleStatus.choices, required=False)
-    mine = serializers.BooleanField(required=False,
+    mine = BooleanField(required=False,
                                     help_text="Only whistles to the caller's departments.")

@@ -48,11 +48,18 @@ from tongxin.notices.models import Notice
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person, RoleAssignment
+from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 MULTIPART = [JSONParser, MultiPartParser]
+RAISE_PLACE_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.BUILDING)
+
+
+def is_form(request):
+    """Whether the body is multipart/form-data (the only one that carries photos)."""
+    return request.content_type.startswith("multipart/")
 
 
 def field_error(field, code, message, status_code=status.HTTP_400_BAD_REQUEST):
@@ -315,6 +322,8 @@ def _place_for_raise(request, code):
         if place is None:
             raise field_error("place", "bad_place", _("No place with the code %(code)s.")
                               % {"code": code})
+        if place.kind not in RAISE_PLACE_KINDS:  # as the document says, for staff too
+            raise field_error("place", "place_kind", _("Choose a community, compound or building."))
         return place
     key = api_key(request)
     if key is not None and key.default_place_id:
@@ -375,7 +384,7 @@ class MatterListCreate(generics.ListAPIView):
     @extend_schema(
         tags=["matters"], summary="Raise a matter (说事)",
         request={"application/json": s.MatterRaiseSerializer,
-                 "multipart/form-data": s.MatterRaiseSerializer},
+                 "multipart/form-data": s.MatterRaiseFormSerializer},
         parameters=[OpenApiParameter(
             IDEMPOTENCY_HEADER, {"type": "string", "pattern": _IDEMPOTENCY_KEY.pattern,
                                  "minLength": 1, "maxLength": 64},
@@ -391,7 +400,8 @@ class MatterListCreate(generics.ListAPIView):
         user = request.user
         # Over the person's raise limit: 429 before the body and its photos are read.
         services.check_raise_limit(user, key)
-        serializer = s.MatterRaiseSerializer(data=request.data)
+        serializer = (s.MatterRaiseFormSerializer if is_form(request)
+                      else s.MatterRaiseSerializer)(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         replay = bool(key) and Matter.objects.filter(created_by=user, idempotency_key=key).exists()
@@ -511,7 +521,8 @@ class MatterAction(MatterMixin, APIView):
     def act(self, request, pk):
         matter = self.get_matter(pk)
         services.guard(matter, actions.guard_name(self.transition), request.user)
-        serializer = s.ACTION_SERIALIZERS[self.transition](data=request.data)
+        form = s.FORM_SERIALIZERS.get(self.transition) if is_form(request) else None
+        serializer = (form or s.ACTION_SERIALIZERS[self.transition])(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         prepare = PREPARE.get(self.transition)
@@ -531,7 +542,7 @@ def action_view(name):
     attrs = {"transition": name, "__doc__": MatterAction.__doc__}
     if name == "resolve":
         attrs["parser_classes"] = MULTIPART
-        body = {"application/json": body, "multipart/form-data": body}
+        body = {"application/json": body, "multipart/form-data": s.FORM_SERIALIZERS[name]}
     elif name == "close":
         body = None
 

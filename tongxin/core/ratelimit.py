@@ -14,9 +14,9 @@ from functools import wraps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from tongxin.core.errors import error_page
 from tongxin.core.models import RateCounter
 from tongxin.kernel.errors import ServiceError
 
@@ -115,10 +115,10 @@ def hit(name, ident, now=None):
 
 
 def too_many(request, error):
-    """Render the 429 page for a refused request."""
-    response = render(request, "core/too_many.html", {
-        "minutes": max(1, math.ceil(error.retry_after / 60)),
-    }, status=429)
+    """Render the 429 page for a refused request (the error page's layout and way back)."""
+    response = error_page(request, 429, code="throttled", template="core/too_many.html",
+                          title=_("Too many requests"), message=message(error),
+                          context={"minutes": max(1, math.ceil(error.retry_after / 60))})
     response["Retry-After"] = str(error.retry_after)
     return response
 

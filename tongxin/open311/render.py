@@ -89,3 +89,12 @@ def errors(fmt, error):
     """Return the spec's error list: [{code, description}], the code being the HTTP status."""
     items = [{"code": error.status, "description": d} for d in error.descriptions]
     return respond(fmt, "errors", items, status=error.status)
+
+
+def error_response(request, status, code, message):
+    """The core.error_response hook: answer an error on an /open311/ path (an unknown
+    resource, an unavailable database) with the spec's error list, else None."""
+    path = request.path_info
+    if not path.startswith("/open311/"):
+        return None
+    return errors("xml" if path.endswith(".xml") else "json", Open311Error(status, message))

@@ -2,7 +2,8 @@
 
 Each view parses, authorises (rules.py) and reads or calls services.py; render.py writes
 the answer as XML or JSON, chosen by the URL's .xml/.json suffix. Every refusal is the
-spec's error list with its HTTP status (400, 403, 404; 500 for the unexpected).
+spec's error list with its HTTP status (400, 403, 404; 500 for the unexpected; 503 with
+Retry-After when the database is unavailable, answered by core's middleware).
 """
 
 import functools
@@ -19,6 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from tongxin.core.errors import DATABASE_UNAVAILABLE
 from tongxin.core.ratelimit import Limited, hit
 from tongxin.core.ratelimit import message as ratelimit_message
 from tongxin.kernel.errors import PermissionDenied, ServiceError
@@ -59,6 +61,8 @@ def endpoint(*methods):
                 return view(request, fmt, **kwargs)
             except Open311Error as error:
                 return errors(fmt, error)
+            except DATABASE_UNAVAILABLE:
+                raise  # 503 with Retry-After (core.middleware), in this format (render.py)
             except (BadRequest, MultiPartParserError, SuspiciousOperation):
                 # A body Django cannot read (oversized field names, too many fields …).
                 return errors(fmt, Open311Error(400, _("The request cannot be carried out.")))

@@ -152,7 +152,7 @@ def test_nothing_is_stored_when_a_request_is_refused(world, parking, new_matter,
 
     refused = [
         api(world.resident).post("/api/v1/matters/", body(parking, title=""), format="json"),
-        api(world.resident).post("/api/v1/matters/", body(parking, place=world.h6.code),
+        api(world.resident).post("/api/v1/matters/", body(parking, place=world.b5.code),
                                  format="json"),
         grid.post(f"/api/v1/matters/{matter.pk}/actions/triage/",
                   {"kind": "immediate", "category": 999999}, format="json"),
