@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from tongxin.core import audit
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.querysets import ScopedQuerySet
+from tongxin.kernel.scope import scope_for
 from tongxin.people.choices import Role
 
 
@@ -111,10 +112,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
             return False
         if self.is_superuser:
             return True
-        if not hasattr(self, "_holds_system_admin"):
-            self._holds_system_admin = self.pk is not None and self.roles.filter(
-                role=Role.SYSTEM_ADMIN).exists()
-        return self._holds_system_admin
+        # The request's cached scope holds the roles: no query of its own.
+        return self.pk is not None and Role.SYSTEM_ADMIN in scope_for(self).roles
 
     def _get_session_auth_hash(self, secret=None):
         """Return Django's HMAC of the password, mixed with ``sign_in_generation``.

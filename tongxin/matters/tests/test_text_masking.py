@@ -4,9 +4,9 @@ however the number is written (item 29)."""
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tongxin.api.tokens import issue_token
 from tongxin.people.choices import Role
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +38,7 @@ def shows_whole(text):
 
 def api(person):
     client = APIClient()
-    token, _created = Token.objects.get_or_create(user=person)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person)[1]}")
     return client
 
 
