@@ -47,6 +47,7 @@ from tongxin.notices.models import Notice
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person, RoleAssignment
+from tongxin.people.selectors import search_people
 from tongxin.places.models import Place
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -218,8 +219,7 @@ class PersonList(generics.ListAPIView):
         data = filters(s.PersonFilterSerializer, self.request)
         people = people_queryset(visible_people(self.request))
         if data.get("q"):
-            term = data["q"].strip()
-            people = people.filter(Q(full_name__contains=term) | Q(phone__contains=term))
+            people = search_people(self.request.user, people, data["q"])
         if data.get("place"):
             people = people.filter(subtree_q(data["place"], "household__code"))
         return people.order_by("household__code", "full_name", "pk")

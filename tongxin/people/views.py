@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 
@@ -9,6 +9,7 @@ from tongxin.core import audit, ratelimit
 from tongxin.people.forms import PersonSearchForm, SignInForm
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.rules import contact_for
+from tongxin.people.selectors import search_people
 
 PAGE_SIZE = 50
 
@@ -47,9 +48,8 @@ def person_list(request):
     people = Person.objects.visible_to(request.user).select_related("household").prefetch_related(
         Prefetch("roles", queryset=RoleAssignment.objects.select_related("place"))
     )
-    if form.is_valid() and form.cleaned_data["q"]:
-        term = form.cleaned_data["q"].strip()
-        people = people.filter(Q(full_name__contains=term) | Q(phone__contains=term))
+    if form.is_valid():
+        people = search_people(request.user, people, form.cleaned_data["q"])
     page = Paginator(people.order_by("household__code", "full_name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
