@@ -37,6 +37,7 @@ from tongxin.kernel import registry
 from tongxin.kernel.paths import subtree_q
 from tongxin.kernel.scope import scope_for
 from tongxin.matters import actions, rules, selectors, services
+from tongxin.matters.audit import record_reporter_read
 from tongxin.matters.choices import Visibility
 from tongxin.matters.models import Category, Matter, Photo, Whistle
 from tongxin.matters.presenters import present_events
@@ -46,6 +47,7 @@ from tongxin.notices import services as notice_services
 from tongxin.notices.models import Notice
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
+from tongxin.people.audit import record_contact_read
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.selectors import search_people
 from tongxin.places.models import Place
@@ -215,6 +217,11 @@ class PersonList(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        record_contact_read(request, self.paginator.page.object_list)
+        return response
+
     def get_queryset(self):
         data = filters(s.PersonFilterSerializer, self.request)
         people = people_queryset(visible_people(self.request))
@@ -231,6 +238,11 @@ class PersonDetail(generics.RetrieveAPIView):
     @extend_schema(tags=["people"], summary="One person")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        record_contact_read(request, [self.get_object()])
+        return response
 
     def get_queryset(self):
         return people_queryset(visible_people(self.request))
@@ -278,6 +290,7 @@ def matter_detail(request, matter):
     allowed += [actions.ALIASES[a] for a in allowed if a in actions.ALIASES]
     matter.api_staff_view = staff
     matter.api_reporter = selectors.reporter_block(matter, user, staff=staff)
+    record_reporter_read(request, matter, matter.api_reporter)
     matter.api_allowed_actions = sorted(allowed)
     matter.api_photos = photos
     matter.api_whistles = whistles

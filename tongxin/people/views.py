@@ -5,7 +5,8 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 
-from tongxin.core import audit, ratelimit
+from tongxin.core import ratelimit
+from tongxin.people.audit import record_contact_read
 from tongxin.people.forms import PersonSearchForm, SignInForm
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.rules import contact_for
@@ -54,6 +55,7 @@ def person_list(request):
         request.GET.get("page")
     )
     rows = [(person, contact_for(request.user, person)) for person in page]
+    record_contact_read(request, page.object_list)
     return render(request, "people/person_list.html", {"form": form, "page": page, "rows": rows})
 
 
@@ -64,10 +66,7 @@ def person_detail(request, pk):
     if person is None:
         raise Http404
     contact = contact_for(request.user, person)
-    if not contact["masked"] and person.pk != request.user.pk and (person.phone or
-                                                                   person.id_number):
-        audit.record_read(request, person, what="contact",
-                          place=audit.PlaceOf(audit.home_code(person)))
+    record_contact_read(request, [person])
     context = {
         "person": person,
         "contact": contact,

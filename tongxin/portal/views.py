@@ -14,6 +14,7 @@ from tongxin.core import audit
 from tongxin.kernel import registry
 from tongxin.matters.selectors import my_matters, work_summary
 from tongxin.orgs.models import Organisation
+from tongxin.people.audit import record_contact_read
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.rules import contact_for, is_staff_member
 from tongxin.places.choices import PlaceKind
@@ -100,6 +101,7 @@ def place_detail(request, code):
             context["residents"] = [
                 (person, contact_for(request.user, person)) for person in residents
             ]
+            record_contact_read(request, residents, place=place)
     return render(request, "portal/place_detail.html", context)
 
 
