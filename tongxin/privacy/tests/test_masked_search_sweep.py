@@ -3,7 +3,8 @@
 Issue 16, item 1: a masked phone (139****2282) was recovered in 27 queries by keeping the
 digit whose ``?q=`` still listed the person. This sweep takes two people alike in all the
 viewer sees (name, home, roles, matters) whose phone and ID numbers differ in one masked
-digit, and asks every list and search endpoint, on the pages and the API, as every
+digit (also typed into their matters' titles and descriptions), and asks every list and
+search endpoint, on the pages and the API, as every
 viewer who sees them masked, with slices of those numbers in every free-text parameter.
 Every answer must list both or neither.
 
@@ -221,8 +222,10 @@ def _pair(world, setting, new_matter):
             assign_role(person, role=Role.OWNERS_COMMITTEE, place=world.compound_a1a,
                         organisation=world.owners)
     else:
-        ma = new_matter(by=a, title="三单元楼道灯坏了", description="楼道灯不亮，晚上看不见。")
-        mb = new_matter(by=b, title="三单元楼道灯坏了", description="楼道灯不亮，晚上看不见。")
+        # Each typed their own phone into the title and description (issue 16, item 2).
+        ma, mb = (new_matter(by=p, title=f"三单元楼道灯坏了 电话{p.phone}",
+                             description=f"楼道灯不亮，晚上看不见。请打{p.phone}联系。")
+                  for p in (a, b))
         tokens |= {("matter", ma.pk): ("matter", mb.pk), ("matter", mb.pk): ("matter", ma.pk)}
     return a, b, tokens
 
