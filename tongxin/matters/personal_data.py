@@ -11,6 +11,7 @@ own matters lose the person's name and numbers.
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.kernel.models import PublishedEvent
 from tongxin.kernel.registry import Column, PersonalData, register
 from tongxin.matters.choices import Visibility
 from tongxin.matters.models import Inspection, Matter, MatterEvent, Rating, Resolution, Support
@@ -65,6 +66,12 @@ def erase_writing(person, *, by):
                 person, ["note", "data"], contacts=False)
     _erase_text(Resolution.objects.filter(resolved_by=person), person,
                 ["what_was_done", "basis", "standard"])
+    # The kernel's outbox keeps a copy of each step's data (kernel.events.publish).
+    steps = PublishedEvent.objects.filter(subject_type=Matter._meta.label_lower)
+    _erase_text(steps.filter(payload__by=person.pk), person, ["payload"])
+    _erase_text(steps.filter(subject_id__in=[str(pk) for pk in Matter.objects.filter(
+        reporter=person).values_list("pk", flat=True)]).exclude(payload__by=person.pk),
+        person, ["payload"], contacts=False)
 
 
 def erase_ratings(person, *, by):

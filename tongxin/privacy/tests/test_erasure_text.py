@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 
 from tongxin.core import audit
 from tongxin.core.models import Event
+from tongxin.kernel import events
+from tongxin.kernel.models import PublishedEvent
 from tongxin.matters.choices import Satisfaction
 from tongxin.matters.models import Inspection, Matter, MatterEvent, Rating, Resolution
 from tongxin.people.choices import Role
@@ -46,6 +48,8 @@ def written(world, new_matter):
                               note="张小明看过了，还是不亮")
     MatterEvent.objects.create(matter=matter, actor=resident, action="commented",
                                note=f"张小明补充：电话{phone}", data={"reason": f"张小明 {phone}"})
+    events.publish("matters.commented", matter, by=resident.pk,
+                   data={"reason": f"张小明 {phone}"})  # the outbox's copy
     # A failed sign-in with the phone typed, and one with the user name.
     client = APIClient()
     client.post(reverse("api:token"), {"username": phone, "password": "wrong"}, format="json")
@@ -90,6 +94,9 @@ def test_erasure_takes_the_person_out_of_what_they_wrote_and_keeps_every_row(
     for text in texts:
         assert not leaks(text, name, phone), text
     assert Inspection.objects.get().note.endswith("还是不亮")
+    outbox = json.dumps(list(PublishedEvent.objects.values_list("payload", flat=True)),
+                        ensure_ascii=False)
+    assert not leaks(outbox, name, phone)
     entries = json.dumps(list(Event.objects.values_list("data", flat=True)), ensure_ascii=False)
     assert phone not in entries and name not in entries
     typed = set(Event.objects.filter(action=audit.SIGN_IN_FAILED).values_list(
