@@ -48,7 +48,7 @@ def written(world, new_matter):
                               note="张小明看过了，还是不亮")
     MatterEvent.objects.create(matter=matter, actor=resident, action="commented",
                                note=f"张小明补充：电话{phone}", data={"reason": f"张小明 {phone}"})
-    events.publish("matters.commented", matter, by=resident.pk,
+    events.publish("test.commented", matter, by=resident.pk,
                    data={"reason": f"张小明 {phone}"})  # the outbox's copy
     # A failed sign-in with the phone typed, and one with the user name.
     client = APIClient()
@@ -135,3 +135,23 @@ def test_the_text_helper_takes_out_the_name_the_numbers_and_their_variants(world
         assert gone not in cleaned, gone
     assert "3号楼2单元有12户" in cleaned
     assert erase_person_from_text("", resident) == ""
+
+
+def test_erasure_takes_the_person_out_of_the_webhook_bodies_kept(world, written):
+    from tongxin.webhooks.models import Delivery, Subscription
+
+    subscription = Subscription.objects.create(organisation=world.partner, secret="s",
+                                               url="https://partner.example/hook",
+                                               events=["matter.created"])
+    delivery = Delivery.objects.create(
+        subscription=subscription, event_type="matter.created", subject_type="matters.matter",
+        subject_id=str(written.pk), payload={"matter": {"title": written.title}})
+    other = Delivery.objects.create(subscription=subscription, event_type="matter.created",
+                                    payload={"matter": {"title": "邻居的楼道堆物"}})
+    services.anonymise(world.resident, by=world.resident)
+    delivery.refresh_from_db()
+    assert "张小明" not in delivery.payload["matter"]["title"]
+    assert world.resident.phone not in delivery.payload["matter"]["title"]
+    assert "路灯坏了" in delivery.payload["matter"]["title"]
+    other.refresh_from_db()
+    assert other.payload == {"matter": {"title": "邻居的楼道堆物"}}
