@@ -482,7 +482,8 @@ class PlaceFilterSerializer(serializers.Serializer):
 
 class PersonFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=64,
-                              help_text="Name or phone number contains.")
+                              help_text="Name contains, or phone number where the caller "
+                                        "sees it whole (never a masked one).")
     place = serializers.RegexField(CODE_REGEX, required=False,
                                    help_text="People living at or under this place code.")
 
