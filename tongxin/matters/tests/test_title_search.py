@@ -27,3 +27,15 @@ def test_digits_find_a_title_with_a_number_only_for_those_who_see_it_whole(
     grid = world.by_role[Role.GRID_WORKER]  # sees the reporter's phone whole
     assert with_number.pk in found(grid, typed[:5])
     assert with_number.pk in found(world.resident, typed[:5])  # their own
+
+
+def test_numbers_in_chinese_numerals_do_not_make_matters_alike():
+    from types import SimpleNamespace
+
+    from tongxin.matters.similar import rank_similar
+
+    a = SimpleNamespace(title="路灯坏了", description="请打一三九零零零零零零零一")
+    b = SimpleNamespace(title="路灯坏了", description="请打一三九零零零零零零零二")
+    ranked = rank_similar("一三九零零零零零零零一", [a, b])
+    assert ranked == []  # a number alone matches nothing, let alone one of the two
+    assert {id(c) for c in rank_similar("路灯坏了", [a, b])} == {id(a), id(b)}
