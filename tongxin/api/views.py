@@ -240,9 +240,9 @@ class PersonDetail(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        record_contact_read(request, [self.get_object()])
-        return response
+        person = self.get_object()
+        record_contact_read(request, [person])
+        return Response(self.get_serializer(person).data)
 
     def get_queryset(self):
         return people_queryset(visible_people(self.request))

@@ -65,7 +65,7 @@ def record_contact_read(request, people, *, place=None):
     if not read:
         return None
     if place is None and len(read) == 1:
-        subject, place = read[0], audit.PlaceOf(home_code(read[0]))
+        subject, place = read[0], audit.PlaceOf(_filed_under(read[0]))
     else:
         subject = place if place is not None else _place_holding(read)
         if subject is None:  # people of several top places: filed about the reader
@@ -76,10 +76,17 @@ def record_contact_read(request, people, *, place=None):
                              people=sorted(person.pk for person in read))
 
 
+def _filed_under(person):
+    """``home_code`` for a person whose roles a list may have prefetched already."""
+    if person.household_id:
+        return person.household.code
+    assignment = next(iter(person.roles.all()), None)
+    return assignment.place.code if assignment else ""
+
+
 def _place_holding(people):
     """Return the deepest place whose code starts every code the people are filed under."""
-    codes = [person.household.code if person.household_id else home_code(person)
-             for person in people]
+    codes = [_filed_under(person) for person in people]
     common = codes[0]
     for code in codes[1:]:
         while not code.startswith(common):

@@ -108,3 +108,13 @@ def test_the_district_auditor_sees_the_list_reads_and_their_label(client, world)
     assert page.status_code == 200
     [row] = [r for r in page.context["rows"] if r["entry"].actor == grid]
     assert row["what"] and row["what"] != "contact"  # the declared, translated label
+
+
+def test_the_site_wide_administrator_reading_staff_without_a_home_is_noted(world):
+    admin = world.by_role[Role.SYSTEM_ADMIN]
+    grid = world.by_role[Role.GRID_WORKER]
+    assert api(admin).get(reverse("api:person", args=[grid.pk])).status_code == 200
+    assert api(admin).get(reverse("api:people"), {"page_size": 200}).status_code == 200
+    detail, listed = reads(admin)
+    assert detail.subject == grid and detail.place_code == world.g1.code
+    assert grid.pk in listed.data["people"] and listed.place_code == world.district.code
