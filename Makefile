@@ -33,7 +33,7 @@ demo: install
 	$(DEMO_ENV) $(PY) -m tongxin migrate --noinput
 	$(DEMO_ENV) $(PY) -m tongxin load_demo
 	$(DEMO_ENV) $(PY) -m tongxin collectstatic --noinput -v 0
-	$(DEMO_ENV) $(PY) -m tongxin print_demo_logins
+	$(DEMO_ENV) $(PY) -m tongxin print_demo_logins --bind $(HOST):$(PORT)
 	exec $(DEMO_ENV) $(PY) scripts/serve.py --bind $(HOST):$(PORT)
 
 # The layer contracts (import-linter, docs/architecture.md) and ruff, then both backends
@@ -74,7 +74,7 @@ lock:
 LOAD_ARGS ?=
 CRASH_ARGS ?=
 BENCH_ARGS ?=
-.PHONY: bench crash-test bench-places bench-places-postgres bench-triage
+.PHONY: bench crash-test bench-places bench-places-postgres bench-triage bench-photos
 
 bench: install system-deps
 	$(PY) bench/load.py $(LOAD_ARGS)
@@ -94,6 +94,12 @@ bench-places-postgres: install
 # top-3 accuracy, training time, messages per second (BENCH_ARGS="--ideas" adds the ablations).
 bench-triage: install
 	$(PY) bench/triage.py $(BENCH_ARGS)
+
+# The photos of one raise: time and peak memory to check and re-encode them, worst cases
+# first (the issue's nine 6300x6300 PNGs, the budget filled); BENCH_ARGS="--legacy" compares
+# with the code before the per-request pixel budget.
+bench-photos: install
+	$(PY) bench/photos.py $(BENCH_ARGS)
 
 # Interface translations (tongxin/locale; the .po and compiled .mo files are committed,
 # so `make demo` needs no gettext). Run it once to pull new strings into the catalogues,

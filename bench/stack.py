@@ -172,8 +172,8 @@ def seed_people(tokens=300, seed=1):
     import random
 
     from django.db import transaction
-    from rest_framework.authtoken.models import Token
 
+    from tongxin.api.tokens import issue_token
     from tongxin.demo.builder import DISTRICT_CODE, build_demo_district
     from tongxin.people.models import Person
     from tongxin.places.models import Place
@@ -188,10 +188,9 @@ def seed_people(tokens=300, seed=1):
             household__code__startswith=district.code, is_active=True).order_by("pk")
             .values_list("pk", flat=True))
         chosen = random.Random(seed).sample(residents, min(tokens, len(residents)))
-        Token.objects.filter(user_id__in=chosen).delete()
-        made = Token.objects.bulk_create(
-            Token(key=Token.generate_key(), user_id=pk) for pk in chosen)
-    return district, [t.key for t in made]
+        keys = [issue_token(person)[1]
+                for person in Person.objects.filter(pk__in=chosen).order_by("pk")]
+    return district, keys
 
 
 def leaf_categories(district):

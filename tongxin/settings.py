@@ -46,7 +46,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tongxin.core.apps.AdminConfig",  # django.contrib.admin, sign-in rate-limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,7 +71,6 @@ INSTALLED_APPS = [
     "tongxin.portal",
     "tongxin.demo",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
@@ -186,6 +185,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Photos kept for a day while a worker confirms a warned result (matters.photos):
+    # outside MEDIA_ROOT, so backups, which copy uploads that are never deleted, skip them.
+    "held": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+             "OPTIONS": {"location": VAR_DIR / "held"}},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -219,6 +222,19 @@ TONGXIN_CSP_ADMIN = TONGXIN_CSP.replace("style-src 'self'", "style-src 'self' 'u
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 TONGXIN_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 TONGXIN_PHOTO_MAX_COUNT = 9
+# The pixels the photos of one request may decode to, together, checked from their headers
+# before any is decoded (a JPEG counts at the reduced size it is decoded at: a 12-megapixel
+# phone photo counts 3). bench/photos.py prints what the worst case costs.
+TONGXIN_PHOTO_MAX_DECODED_PIXELS = int(os.environ.get("TONGXIN_PHOTO_MAX_DECODED_PIXELS",
+                                                      60_000_000))
+
+# Hosts a webhook may reach although they are, or resolve to, internal addresses
+# (private, loopback, link-local ...): a partner's bridge inside the network, or 127.0.0.1
+# for a receiver on this machine. Comma-separated names or addresses; none by default.
+TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS = [
+    host.strip() for host in os.environ.get("TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS", "").split(",")
+    if host.strip()
+]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tongxin@localhost")
@@ -236,6 +252,10 @@ TONGXIN_NAME = _("Tongxin")
 # --- REST API (tongxin/api) -----------------------------------------------------------------
 # Apps sign in with a token (POST /api/v1/auth/token/), partner systems with an API key
 # (X-Api-Key); signed-in staff reach the reference page with their session.
+# A token dies after this many days unused, and this many days after it was issued
+# whatever its use (api/tokens.py); also with a new password, a lockout or deactivation.
+TONGXIN_API_TOKEN_IDLE_DAYS = int(os.environ.get("TONGXIN_API_TOKEN_IDLE_DAYS", "30"))
+TONGXIN_API_TOKEN_MAX_DAYS = int(os.environ.get("TONGXIN_API_TOKEN_MAX_DAYS", "90"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tongxin.api.authentication.ApiKeyAuthentication",

@@ -11,6 +11,7 @@ PASSWORD_HASHERS = [
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "held": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

@@ -8,6 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from tongxin.api.keys import check_key
+from tongxin.api.tokens import check_token
 
 API_KEY_HEADER = "X-Api-Key"
 API_KEY_KEYWORD = "Api-Key"
@@ -44,13 +45,31 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return API_KEY_KEYWORD
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    """``Authorization: Token <key>`` (POST /api/v1/auth/token/ hands one out)."""
+class TokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token <key>`` (POST /api/v1/auth/token/ hands one out).
 
-    def authenticate_credentials(self, key):
-        if not _TOKEN_SHAPE.match(key):
+    ``request.auth`` is the AccessToken; api.tokens says when one is no longer live.
+    """
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        return super().authenticate_credentials(key)
+        try:
+            key = parts[1].decode("ascii")
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        token = check_token(key) if _TOKEN_SHAPE.match(key) else None
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token: sign in again."))
+        return token.person, token
+
+    def authenticate_header(self, request):
+        return self.keyword
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -73,5 +92,11 @@ class TokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {
             "type": "apiKey", "in": "header", "name": "Authorization",
-            "description": "`Token <key>`, from POST /api/v1/auth/token/.",
+            "description": "`Token <key>`, from POST /api/v1/auth/token/. A token dies after "
+                           "30 days unused or 90 days after it was issued (settings "
+                           "TONGXIN_API_TOKEN_IDLE_DAYS, TONGXIN_API_TOKEN_MAX_DAYS), when "
+                           "its owner revokes it (DELETE /api/v1/auth/token/) or signs out "
+                           "on the pages, when an administrator revokes it, and when the "
+                           "password changes, the account is locked or deactivated; then "
+                           "the answer is 401 and the app signs in again.",
         }

@@ -17,6 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from tongxin.core.ratelimit import Limited
 from tongxin.kernel.errors import PermissionDenied, ServiceError, TransitionError
 
 # DRF exceptions → our stable codes (the rest keep DRF's own default_code).
@@ -113,7 +114,10 @@ def exception_handler(exc, context):
     """Render every error the API raises as one body, with the status it deserves."""
     headers = {}
     fields = None
-    if isinstance(exc, ServiceError):
+    if isinstance(exc, Limited):  # a service's rate limit (core.ratelimit): as DRF's Throttled
+        status_code, code, message = 429, "throttled", force_str(exc.messages[0])
+        headers["Retry-After"] = "%d" % exc.retry_after
+    elif isinstance(exc, ServiceError):
         status_code, code, message, fields = _service_error(exc)
     elif isinstance(exc, DjangoValidationError):  # a model's own check, not a service's
         status_code, code = 400, "invalid"

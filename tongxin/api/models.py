@@ -37,3 +37,31 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class AccessToken(models.Model):
+    """A sign-in token of the REST API, handed out by POST /api/v1/auth/token/.
+
+    Only the SHA-256 of its key is kept (``key_hash``) and the key's first eight
+    characters (``prefix``), to tell tokens apart. ``auth_hash`` is the person's session
+    hash at issue: a new password or ended sign-ins make it stale. api.tokens decides
+    whether a token is live (expiry, revocation, the person's state).
+    """
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"),
+                               on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("key begins with"), max_length=8)
+    auth_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(_("issued at"))
+    last_used_at = models.DateTimeField(_("last used at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.person})"

@@ -6,16 +6,16 @@ carried it would be a password lying around.
 """
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.models import Token
 
+from tongxin.api.models import AccessToken
 from tongxin.kernel.registry import PersonalData, register
 
 
 def erase_tokens(person, *, by):
-    Token.objects.filter(user=person).delete()
+    AccessToken.objects.filter(person=person).delete()
 
 
 register("api", personal_data=[
     PersonalData("api_tokens", _("API tokens"), erase=erase_tokens, order=90,
-                 covers=("authtoken.token.user",)),
+                 covers=("api.accesstoken.person",)),
 ])

@@ -14,6 +14,7 @@ from tongxin.matters.choices import (
     WhistleStatus,
 )
 from tongxin.matters.notices import NoticeKind
+from tongxin.matters.selectors import text_as_seen
 from tongxin.matters.transitions import TRANSITIONS
 from tongxin.people.choices import Role
 from tongxin.people.rules import contact_for
@@ -72,7 +73,10 @@ class PersonRefSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="A new key at every sign-in; shown only now.")
+    expires_at = serializers.DateTimeField(
+        help_text="When the token dies at the latest; it dies sooner after 30 days unused, "
+                  "when revoked, or with a new password, a lockout or deactivation.")
     person = PersonRefSerializer()
 
 
@@ -162,10 +166,19 @@ class MeSerializer(PersonSerializer):
 # --- matters ----------------------------------------------------------------------------------
 
 
+class MatterTextField(serializers.CharField):
+    """A matter's title or description as the caller may read it: phone and ID numbers
+    masked unless they see the raiser's contacts whole (matters.selectors.text_as_seen)."""
+
+    def get_attribute(self, instance):
+        return getattr(text_as_seen(instance, self.context["request"].user), self.field_name)
+
+
 class MatterListSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField(help_text="The number residents quote, e.g. 2026-000123.")
-    title = serializers.CharField()
+    title = MatterTextField(help_text="Phone and ID numbers in it are masked unless the "
+                                      "caller sees the raiser's contacts whole.")
     status = serializers.ChoiceField(choices=Status.choices)
     status_label = serializers.CharField(source="get_status_display")
     kind = serializers.ChoiceField(choices=Kind.choices, allow_blank=True)
@@ -244,7 +257,8 @@ class PhotoSerializer(serializers.Serializer):
 
 
 class MatterDetailSerializer(MatterListSerializer):
-    description = serializers.CharField()
+    description = MatterTextField(help_text="Phone and ID numbers in it are masked unless the "
+                                            "caller sees the raiser's contacts whole.")
     channel = serializers.ChoiceField(choices=Channel.choices)
     raised_level = serializers.ChoiceField(choices=Level.choices)
     publish_consent = serializers.BooleanField()

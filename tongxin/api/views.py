@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status, throttling
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tongxin.api import serializers as s
+from tongxin.api.authentication import TokenAuthentication
 from tongxin.api.exceptions import ApiError, OutOfJurisdiction
 from tongxin.api.parsers import JSONParser, MultiPartParser
 from tongxin.api.permissions import (
@@ -32,6 +32,7 @@ from tongxin.api.permissions import (
     within_jurisdiction,
 )
 from tongxin.api.throttling import SupportThrottle, WriteThrottle
+from tongxin.api.tokens import issue_token, revoke_token
 from tongxin.core.ratelimit import Limited, check, client_ip, hit
 from tongxin.kernel import registry
 from tongxin.kernel.paths import subtree_q
@@ -112,13 +113,16 @@ def visible_whistles(request):
 
 
 class TokenView(APIView):
-    """Exchange a user name (or phone number) and password for a token."""
+    """Exchange a user name (or phone number) and password for a token; revoke it."""
 
-    authentication_classes = []
+    authentication_classes = []  # DELETE checks its token itself: POST must ignore a stale one
     permission_classes = [permissions.AllowAny]
     throttle_classes = [throttling.ScopedRateThrottle]
     throttle_scope = "sign_in"
     error_statuses = (403, 429)
+
+    def get_authenticate_header(self, request):
+        return TokenAuthentication().authenticate_header(request)
 
     @extend_schema(
         tags=["auth"], auth=[], request=s.TokenRequestSerializer,
@@ -126,7 +130,9 @@ class TokenView(APIView):
         summary="Get a token",
         description="Sign in as on the sign-in page (user name or phone number); repeated "
                     "failures lock the account for a while (code `account_locked`). Send the "
-                    "token as `Authorization: Token <token>`.",
+                    "token as `Authorization: Token <token>`. Every sign-in gets a new token; "
+                    "a token dies after 30 days unused or 90 days after it was issued, when "
+                    "revoked, and with a new password, a lockout or deactivation (then 401).",
     )
     def post(self, request):
         address = client_ip(request._request)
@@ -151,9 +157,24 @@ class TokenView(APIView):
                     % {"minutes": settings.TONGXIN_LOGIN_LOCKOUT_MINUTES},
                     status_code=status.HTTP_403_FORBIDDEN)
             raise ApiError("invalid_credentials", _("The user name or password is wrong."))
-        token, _created = Token.objects.get_or_create(user=person)
-        return Response({"token": token.key,
+        token, key = issue_token(person)
+        return Response({"token": key, "expires_at": token.expires_at,
                          "person": {"id": person.pk, "full_name": person.full_name}})
+
+    @extend_schema(
+        tags=["auth"], auth=[{"tokenAuth": []}], request=None,
+        responses={204: OpenApiResponse(description="The token is revoked."),
+                   401: OpenApiResponse(s.ErrorSerializer, description=(
+                       "No token, or one already revoked or expired (`not_authenticated`)."))},
+        summary="Sign out: revoke the token",
+        description="Revoke the token that signs this request; it answers 401 from now on.",
+    )
+    def delete(self, request):
+        found = TokenAuthentication().authenticate(request)
+        if found is None:
+            raise exceptions.NotAuthenticated()
+        revoke_token(found[1], by=found[0], reason="owner")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def people_queryset(queryset):
@@ -379,11 +400,13 @@ class MatterListCreate(generics.ListAPIView):
                                         description="A retry: the matter filed the first time.")},
     )
     def post(self, request):
+        key = _idempotency_key(request)
+        user = request.user
+        # Over the person's raise limit: 429 before the body and its photos are read.
+        services.check_raise_limit(user, key)
         serializer = s.MatterRaiseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        key = _idempotency_key(request)
-        user = request.user
         replay = bool(key) and Matter.objects.filter(created_by=user, idempotency_key=key).exists()
         place = _place_for_raise(request, data.get("place"))
         if place is None and user.household_id:

@@ -22,7 +22,12 @@ SIGN_IN_FAILED = "audit.sign_in_failed"
 SIGN_OUT = "audit.sign_out"
 EXPORT = "audit.export"
 READ = "audit.read"
-ACTIONS = (SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, EXPORT, READ)
+# The site-wide superuser (people.services.grant_superuser) and what it does in the admin.
+SUPERUSER_GRANTED = "audit.superuser_granted"
+SUPERUSER_REVOKED = "audit.superuser_revoked"
+ADMIN_CHANGE = "audit.admin_change"
+ACTIONS = (SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, EXPORT, READ, SUPERUSER_GRANTED, SUPERUSER_REVOKED,
+           ADMIN_CHANGE)
 
 
 class PlaceOf:

@@ -1,4 +1,12 @@
-"""Masks for personal data shown to people who do not need it in full."""
+"""Masks for personal data shown to people who do not need it in full.
+
+Free text is masked after normalising how a number may be written: full-width digits
+(１３８), Chinese numerals (一三八, 幺, 两, 〇), separators between groups of digits
+(spaces, hyphens, dots) and the +86 / 0086 country prefix. So 138 0010 0001,
+１３８００１０００１ and 一三八零零一零零零零一 are all masked as 138****0001.
+"""
+
+import re
 
 
 def mask_phone(phone):
@@ -28,3 +36,197 @@ def mask_name(name):
     if len(name) <= 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+# --- numbers in free text ---------------------------------------------------------------------
+
+# Every way of writing one digit, each one character long (so positions map one to one).
+_DIGIT_VALUES = {
+    **{str(n): str(n) for n in range(10)},
+    **{chr(0xFF10 + n): str(n) for n in range(10)},  # full-width ０-９
+    "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
+    "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+}
+_D = "".join(_DIGIT_VALUES)
+_CHECK_X = "XxＸｘ"  # the ID number's last character may be X (ten)
+# A group: digits written any way, maybe ending in an ID number's X.
+_GROUP = re.compile(f"[{_D}]+(?:[{_CHECK_X}](?![{_D}]))?")
+# What may stand between two groups of one number: one to three spaces, hyphens or dots.
+_SEPARATOR = re.compile("[ \t\u3000\\-.．－‐‑–—]{1,3}")
+_MOBILE = re.compile(r"(?:86|0086)?(1[3-9]\d{9})")
+_ID_NUMBER = re.compile(
+    r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
+# How long a number can be: a mobile (11), with 86 (13) or 0086 (15), an ID number (18).
+_LENGTHS = (11, 13, 15, 18)
+
+
+def _normalise(group):
+    """Return the ASCII digits (and X) a group stands for."""
+    return "".join(_DIGIT_VALUES.get(c, "X") for c in group)
+
+
+def _runs(text):
+    """Yield lists of groups (match objects) that separators join into one written number."""
+    run = []
+    for match in _GROUP.finditer(text):
+        if run and not _SEPARATOR.fullmatch(text, run[-1].end(), match.start()):
+            yield run
+            run = []
+        run.append(match)
+    if run:
+        yield run
+
+
+def _masked(text, groups, digits):
+    """Return the masked form of ``groups`` (which spell ``digits``) read as one number,
+    or None if it is not a mobile or ID number."""
+    if _ID_NUMBER.fullmatch(digits):
+        return mask_id_number(digits)
+    phone = _MOBILE.fullmatch(digits)
+    if phone is None:
+        return None
+    prefix_length = phone.start(1)
+    if not prefix_length:
+        return mask_phone(phone.group(1))
+    # Keep the country prefix as written (+86 , 0086-): find where its last digit is.
+    seen, start = 0, groups[0].start()
+    for group in groups:
+        if seen + len(group.group()) > prefix_length:
+            start = group.start() + prefix_length - seen
+            break
+        seen += len(group.group())
+        start = group.end()
+    return text[groups[0].start():start] + mask_phone(phone.group(1))
+
+
+def mask_contacts_in_text(text):
+    """Return ``text`` with every mobile phone and ID-card number masked, however written.
+
+    A number is one group of digits or several joined by spaces, hyphens or dots; the
+    longest mobile (138****0001, +86 kept) or ID number (110***********002X) a run of
+    groups spells is masked. Dates, amounts, room and matter numbers are left alone.
+    """
+    text = str(text or "")
+    pieces, done = [], 0
+    for run in _runs(text):
+        spelt = "".join(_normalise(group.group()) for group in run)
+        # starts[k]: where group k begins in ``spelt``; ends: where a group ends -> its index.
+        starts, ends, length = [], {}, 0
+        for k, group in enumerate(run):
+            starts.append(length)
+            length += len(group.group())
+            ends[length] = k
+        i = 0
+        while i < len(run):
+            best = None
+            for size in sorted(_LENGTHS):  # the longest number found wins
+                j = ends.get(starts[i] + size)
+                if j is not None:
+                    digits = spelt[starts[i]:starts[i] + size]
+                    masked = _masked(text, run[i:j + 1], digits)
+                    if masked is not None:
+                        best = (j, masked)
+            if best is None:
+                i += 1
+                continue
+            j, masked = best
+            pieces += [text[done:run[i].start()], masked]
+            done = run[j].end()
+            i = j + 1
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+# --- flats and names, for text the public may read ----------------------------------------------
+
+_FLATS = [
+    # 1单元301(室), 一单元三零一
+    re.compile(f"(?<![{_D}])[{_D}]{{1,3}}\\s*单元\\s*[{_D}]{{1,4}}(?![{_D}])"),
+    # 301室, 1201房, 502号房
+    re.compile(f"(?<![{_D}])[{_D}]{{3,4}}\\s*(?=室|房|号房|户)"),
+    # 3号楼502, 5栋1201
+    re.compile(f"(?:(?<=号楼)|(?<=[栋幢座]))\\s*[{_D}]{{3,4}}(?![{_D}年月日元块米%％])"),
+    # 5-2-301 (building-unit-flat)
+    re.compile(r"(?<![\d０-９])[\d０-９]{1,3}[-－][\d０-９]{1,2}[-－][\d０-９]{3,4}(?![\d０-９])"),
+]
+_ANY_DIGIT = re.compile(f"[{_D}]")
+
+
+def mask_flats_in_text(text):
+    """Return ``text`` with the digits of flat numbers (1单元301, 302室, 5-2-301) starred.
+
+    Buildings (3号楼), units without a flat (3单元门口), dates and amounts are kept.
+    """
+    text = str(text or "")
+    for pattern in _FLATS:
+        text = pattern.sub(lambda m: _ANY_DIGIT.sub("*", m.group()), text)
+    return text
+
+
+# Common surnames; those that are also common words (和, 于, 路, 师 …) are left out.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"
+    "顾毛郝龚邵万钱严覃武戴莫孔汤温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿焦俞"
+    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗谷盛曲翁冉骆蓝游辛靳柴蒙鲍喻祁蒲滕屈饶牟"
+    "艾尤穆卓吉缪简项芦麦褚娄窦戚岑景宫费卜冷晏席卫米柏宗瞿桂佟臧闵苟邬边卞姬仇栾隋刁荣"
+    "巫寇桑郎甄丛仲虞敖巩佘池麻苑迟邝"
+)
+_COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "慕容", "东方", "皇甫", "令狐", "夏侯",
+                      "尉迟", "公孙", "长孙", "端木", "司徒")
+# Characters that end a name: what usually follows one in a sentence.
+_AFTER_NAME = set("住在是的家电手联今昨前反想要说和与跟从我你他她们了啊呢吧因所就也都还又"
+                  "楼号单室区业主这那请给对向被把已多次")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_INTRODUCTION = re.compile("(我叫|我的名字是|我名叫|我是|本人|我姓)")
+_HONORIFICS = ("先生", "女士", "小姐", "师傅", "阿姨", "大爷", "大妈", "大娘", "奶奶", "爷爷",
+               "叔叔", "大姐", "大哥")
+_HONORIFIC = re.compile(f"([\u4e00-\u9fff])(?={'|'.join(_HONORIFICS)})")
+
+
+def _name_at(text, start, *, needs_surname, surname_only=False):
+    """Return the length of a name written at ``start`` (0 if none): a surname (unless
+    ``needs_surname`` is false) and one or two given-name characters."""
+    surname = next((s for s in _COMPOUND_SURNAMES if text.startswith(s, start)), None)
+    if surname is None and start < len(text) and text[start] in _SURNAMES:
+        surname = text[start]
+    if surname is None:
+        if needs_surname:
+            return 0
+        surname = text[start:start + 1]
+        if not surname or not _HAN.match(surname) or surname in _AFTER_NAME:
+            return 0
+    if surname_only:
+        return len(surname)
+    length = len(surname)
+    while length < len(surname) + 2:
+        index = start + length
+        if index >= len(text) or not _HAN.match(text[index]) or text[index] in _AFTER_NAME:
+            break
+        length += 1
+    return length if length > len(surname) else 0
+
+
+def mask_names_in_text(text, names=()):
+    """Return ``text`` with people's names starred: the ``names`` given (the reporter's,
+    a contact's) wherever they appear, a name a writer introduces (我叫…, 我是…, 本人…)
+    and a surname before a form of address (王师傅, 陈女士)."""
+    text = str(text or "")
+    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len,
+                       reverse=True):
+        text = text.replace(name, "*" * len(name))
+    spans = []
+    for match in _INTRODUCTION.finditer(text):
+        start = match.end()
+        kind = match.group()
+        length = _name_at(text, start, needs_surname=kind not in ("我叫", "我名叫", "我的名字是"),
+                          surname_only=kind == "我姓")
+        if length:
+            spans.append((start, start + length))
+    for match in _HONORIFIC.finditer(text):
+        if match.group(1) in _SURNAMES:
+            spans.append((match.start(1), match.end(1)))
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "*" * (end - start)
+    return "".join(chars)

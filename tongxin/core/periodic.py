@@ -2,6 +2,9 @@
 
 The deadline scan and the webhook retries are both run this way by a service (systemd,
 ``scripts/serve.py``), so the loop, its error handling and its options live here once.
+A long-running loop outlives the database: a run that meets it locked (SQLite, a long
+write) or unreachable (PostgreSQL restarting) drops the connections and is tried again
+after a wait that doubles up to the interval; the task worker (``db_worker``) does the same.
 """
 
 import argparse
@@ -9,9 +12,44 @@ import logging
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
 
 logger = logging.getLogger(__name__)
+
+# What a locked, restarting or unreachable database raises.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+class Backoff:
+    """Waits that double after each failure, from ``first`` up to ``longest`` seconds."""
+
+    def __init__(self, first=1.0, longest=60.0):
+        self.first = first
+        self.longest = max(first, longest)
+        self.current = first
+
+    def next(self):
+        wait = self.current
+        self.current = min(self.current * 2, self.longest)
+        return wait
+
+    def reset(self):
+        self.current = self.first
+
+
+def drop_connections():
+    """Close every database connection (the next query opens a fresh one)."""
+    for connection in connections.all(initialized_only=True):
+        try:
+            connection.close()
+        except DatabaseError:
+            pass  # a connection the server already dropped
 
 
 class PeriodicCommand(BaseCommand):
@@ -38,18 +76,26 @@ class PeriodicCommand(BaseCommand):
         if every is None:
             self.run_once(enqueue)
             return
+        backoff = Backoff(first=1, longest=every)
         runs = 0
         try:
             while max_runs is None or runs < max_runs:
-                close_old_connections()  # a long-lived process must not keep a dead connection
+                wait = every
                 try:
+                    close_old_connections()  # a long-lived process must not keep a dead connection
                     self.run_once(enqueue)
+                    backoff.reset()
+                except DATABASE_UNAVAILABLE as error:
+                    drop_connections()
+                    wait = backoff.next()
+                    logger.warning("%s: database unavailable (%s); trying again in %s s",
+                                   self.noun, error, wait)
                 except Exception:
                     # Keep the service alive: the next run picks up what this one missed.
                     logger.exception("%s failed", self.noun)
                 runs += 1
                 if max_runs is None or runs < max_runs:
-                    time.sleep(every)
+                    time.sleep(wait)
         except KeyboardInterrupt:
             self.stdout.write("stopped")
 

@@ -18,11 +18,20 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tongxin.core.models import RateCounter
+from tongxin.kernel.errors import ServiceError
 
 
-class Limited(Exception):
+class Limited(ServiceError):
+    """Limit ``name`` is used up for now; try again in ``retry_after`` seconds.
+
+    A ServiceError (code ``rate_limited``), so a service may refuse with it: the pages
+    answer with the 429 page (``too_many``), the API with 429 and its error body.
+    """
+
     def __init__(self, name, retry_after):
-        super().__init__(name)
+        super().__init__("rate_limited", _(
+            "Too many requests: please wait %(minutes)d minutes and try again.") % {
+            "minutes": max(1, math.ceil(retry_after / 60))})
         self.name = name
         self.retry_after = retry_after
 
@@ -132,6 +141,33 @@ def limited(name, *, methods=("POST",), key=client_key):
     return wrap
 
 
+def limit_sign_in(view):
+    """Decorate a sign-in view that is not ours (the admin's): put it under the per-address
+    limit of failed sign-ins the sign-in page and the API's token endpoint share.
+
+    A POST from a limited address is refused before any password is checked; a POST
+    that leaves nobody signed in counts one failure.
+    """
+
+    @wraps(view)
+    def run(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        address = client_ip(request)
+        try:
+            check("sign_in_failures", address)
+        except Limited as error:
+            return too_many(request, error)
+        response = view(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            try:
+                hit("sign_in_failures", address)
+            except Limited as error:
+                return too_many(request, error)
+        return response
+
+    return run
+
+
 def message(error):
-    return _("Too many requests: please wait %(minutes)d minutes and try again.") % {
-        "minutes": max(1, math.ceil(error.retry_after / 60))}
+    return error.messages[0]

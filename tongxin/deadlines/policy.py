@@ -2,8 +2,9 @@
 
 Times are computed in Asia/Shanghai (settings.TIME_ZONE) and stored in UTC. "N working
 days" means the same time of day on the N-th working day after the start; a working
-day is Monday to Friday unless the district's calendar says otherwise (holidays, and
-the weekend days worked to make up for them, 调休).
+day is Monday to Friday unless the national arrangement says otherwise (public
+holidays, and the weekend days worked to make up for them, 调休: ``national``), and the
+district's own calendar days override both.
 
 Which rule applies: the district's own rules and the defaults below compete, and the
 most specific matching rule wins; on equal terms the district's own rule wins. So a
@@ -19,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from tongxin.deadlines import national
 from tongxin.deadlines.choices import Kind, Stage, Unit
 from tongxin.deadlines.models import CalendarDay, DeadlineRule, DistrictSettings
 from tongxin.places.choices import Level
@@ -112,7 +114,12 @@ def working_day_overrides(district, first, last):
 
 
 def is_working_day(day, overrides):
-    return overrides.get(day, day.weekday() < 5)
+    """The district's own day wins; then the national arrangement; then Monday to Friday."""
+    own = overrides.get(day)
+    if own is not None:
+        return own
+    nationally = national.working_day(day)
+    return nationally if nationally is not None else day.weekday() < 5
 
 
 def add_working_days(district, start, days):

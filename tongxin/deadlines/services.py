@@ -26,26 +26,12 @@ from tongxin.kernel import events, registry
 from tongxin.kernel.errors import ServiceError
 from tongxin.places.choices import PlaceKind
 
-DATA = Path(__file__).resolve().parent / "data"
-
 
 @dataclass(frozen=True)
 class CalendarRow:
     date: date
     is_working_day: bool
     name: str
-
-
-def bundled_calendar(year):
-    """Return the bundled calendar file for ``year`` (State Council holiday arrangement)."""
-    path = DATA / f"cn_holidays_{int(year)}.csv"
-    if not path.is_file():
-        years = sorted(p.stem.rsplit("_", 1)[-1] for p in DATA.glob("cn_holidays_*.csv"))
-        raise ServiceError(
-            "no_calendar", _("There is no bundled calendar for %(year)s (there is for: %(years)s).")
-            % {"year": year, "years": ", ".join(years)},
-        )
-    return path
 
 
 def read_calendar(path):

@@ -42,6 +42,7 @@ from tongxin.people.services import (
     assign_role,
     create_person,
     create_residents_in_bulk,
+    grant_superuser,
     set_password,
 )
 from tongxin.people.validators import id_check_digit
@@ -388,6 +389,11 @@ def _ensure_logins(anchors):
         if not RoleAssignment.objects.filter(person=person, role=login.role, place=place).exists():
             organisation = anchors[post.organisation] if post.organisation else None
             assign_role(person, role=login.role, place=place, organisation=organisation)
+            changed += 1
+        if login.role == Role.SYSTEM_ADMIN and not person.is_superuser:
+            # The demo's administrator also shows the admin site: the role alone is scoped
+            # to the district, the site-wide superuser is a separate, audited grant.
+            grant_superuser(person, reason="demo")
             changed += 1
     return changed
 

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from tongxin.people.choices import Role
 
 DEMO_PASSWORD = "tongxin2026"
+DEMO_BIND = "127.0.0.1:8000"
 DEMO_URL = "http://127.0.0.1:8000/"
+
+
+def demo_url(bind=DEMO_BIND):
+    """Return the address a browser opens for a server bound to ``host:port``."""
+    host, _sep, port = bind.rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]"):  # every interface: this machine answers too
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/"
 
 
 @dataclass(frozen=True)

@@ -452,8 +452,8 @@ def _raise(cast, spec):
     if spec.channel:
         worker = cast.holder(Role.GRID_WORKER, building.parent)
         return services.raise_matter(by=worker, place=building, reporter=reporter,
-                                     channel=spec.channel, **fields)
-    return services.raise_matter(by=reporter, **fields)
+                                     channel=spec.channel, limit=False, **fields)
+    return services.raise_matter(by=reporter, limit=False, **fields)
 
 
 def _step(cast, matter, step, made):

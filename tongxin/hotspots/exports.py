@@ -1,36 +1,18 @@
 """Hot-issue tables as Excel workbooks: bold header row, set widths, frozen header."""
 
-import io
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from tongxin.core import xlsx
 
 
 def workbook(title, columns, rows):
-    """Return an .xlsx file: ``columns`` are (header, width) pairs, ``rows`` lists of values."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(title)[:31]
-    for index, (header, width) in enumerate(columns, start=1):
-        cell = sheet.cell(1, index, str(header))
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for row_index, values in enumerate(rows, start=2):
-        for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row_index, index, value)
-            if isinstance(value, str):
-                # Residents' text is text, never a formula (=HYPERLINK(...) and the like).
-                cell.data_type = "s"
-                cell.alignment = Alignment(vertical="top", wrap_text=len(value) > 20)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """Return an .xlsx file: ``columns`` are (header, width) pairs, ``rows`` lists of values.
+
+    Residents' text stays text, never a formula (=HYPERLINK(...) and the like): core.xlsx.
+    """
+    book = xlsx.new_workbook()
+    xlsx.table(book, title, columns, rows)
+    return xlsx.to_bytes(book)
 
 
 def _excerpt(text, limit):

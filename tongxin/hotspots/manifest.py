@@ -7,4 +7,5 @@ from tongxin.kernel import registry
 
 # Hot issues are computed when they are read (services.district_groups), so there is no
 # stored state for an event to update: the app subscribes to nothing yet.
-registry.register("hotspots", audited_reads={"hot_issues": _("hot issues")})
+registry.register("hotspots", audited_reads={"hot_issues": _("hot issues")},
+                  xlsx_exports=["hotspots:export", "hotspots:reference_export"])

@@ -10,14 +10,14 @@ Residents see neither.
 import rules
 
 from tongxin.kernel.scope import scope_for
-from tongxin.matters.rules import HANDLER_ROLES
+from tongxin.matters.rules import ADMIN_ROLES, HANDLER_ROLES
 from tongxin.people.rules import is_staff_member
 
 
 @rules.predicate
 def handles_matters(user):
     scope = scope_for(user)
-    return scope.everything or bool(scope.roots_for_roles(HANDLER_ROLES))
+    return scope.everything or bool(scope.roots_for_roles(HANDLER_ROLES | ADMIN_ROLES))
 
 
 rules.add_perm("hotspots.view_hot_issues", handles_matters)

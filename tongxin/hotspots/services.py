@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.core.masking import mask_contacts_in_text
 from tongxin.core.models import record_event
 from tongxin.hotspots import grouping
 from tongxin.hotspots.models import KeptApart
@@ -86,7 +87,9 @@ def matter_items(matters):
         reporter = matter.reporter_id or (
             ("walk-in", matter.contact_phone) if matter.contact_phone else None)
         items.append(grouping.Item(
-            key=matter.pk, title=matter.title, text=matter.description,
+            # Numbers are no part of an issue: labels, pages and exports never carry one.
+            key=matter.pk, title=mask_contacts_in_text(matter.title),
+            text=mask_contacts_in_text(matter.description),
             at=timezone.localtime(matter.created_at), reporter=reporter,
             places=frozenset({compound}) if compound else frozenset(),
             place_label=compounds[compound] if compound else matter.place.name,
@@ -102,7 +105,7 @@ def district_groups(user, *, days, limit=50, now=None):
     """Return the ``limit`` hottest groups of the matters ``user`` may see (last ``days``)."""
     now = now or timezone.now()
     queryset = matters_for(user, days=days, now=now)
-    matters = list(queryset.select_related("place", "district")
+    matters = list(queryset.select_related("place", "district", "reporter__household")
                    .order_by("-created_at", "-pk")[:MAX_MATTERS])
     if not matters:
         return []

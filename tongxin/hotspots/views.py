@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from tongxin.core import audit
+from tongxin.core import audit, xlsx
 from tongxin.hotspots import exports, reference, services
 from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters.models import Matter
@@ -38,13 +38,6 @@ def _period(request):
     data = request.GET if request.method == "GET" else request.POST
     form = PeriodForm(data if "days" in data else None, initial={"days": DEFAULT_DAYS})
     return form, (form.days_or_default() if form.is_bound else DEFAULT_DAYS)
-
-
-def _xlsx(body, filename):
-    response = HttpResponse(body, content_type=exports.XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _where(user):
@@ -86,7 +79,7 @@ def export(request):
     audit.record_export(request, request.user, what="hot_issues", place=_where(request.user),
                         format="xlsx", rows=len(groups), days=days)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return _xlsx(exports.district_workbook(groups), f"hot-issues-{stamp}.xlsx")
+    return xlsx.response(request, exports.district_workbook(groups), f"hot-issues-{stamp}.xlsx")
 
 
 def _ids(values):
@@ -189,4 +182,4 @@ def reference_export(request):
     rows = reference.table()
     audit.record_export(request, request.user, what="hot_issues", place=_where(request.user),
                         format="xlsx", rows=len(rows), dataset=reference.DATASET)
-    return _xlsx(exports.reference_workbook(rows), "hot-issues-reference.xlsx")
+    return xlsx.response(request, exports.reference_workbook(rows), "hot-issues-reference.xlsx")

@@ -10,7 +10,9 @@ the app calls ``register(...)`` with what the cross-cutting apps need of it:
 - ``rates`` and ``counters``: the figures ledgers and dashboards show (ledgers);
 - ``demo_seed``: how it fills the demo district (demo);
 - ``audited_reads``: the kinds of reads and exports the audit log names (portal);
-- ``subjects``: for each of its models people are told about, its link and place.
+- ``subjects``: for each of its models people are told about, its link and place;
+- ``xlsx_exports``: the views (URL names) that send an Excel workbook, which
+  ``tongxin.core.xlsx.response`` alone sends and the export test fetches, each one.
 
 The privacy, notices, webhooks, demo and portal apps iterate ``manifests()``; the kernel
 itself knows no app.
@@ -105,6 +107,9 @@ class Manifest:
     # Which input each of its error codes is about ("title_required" → "title"), so a
     # form or an API client shows the message beside that field (ServiceError.field).
     error_fields: dict = field(default_factory=dict)
+    # The views ("app:url_name") that send an .xlsx (tongxin.core.xlsx.response refuses
+    # any other), so the test of every export finds them all.
+    xlsx_exports: list = field(default_factory=list)
 
 
 _MANIFESTS: dict[str, Manifest] = {}
@@ -166,6 +171,10 @@ def counters():
 
 def audited_reads():
     return {what: label for m in manifests() for what, label in m.audited_reads.items()}
+
+
+def xlsx_exports():
+    return {view for m in manifests() for view in m.xlsx_exports}
 
 
 def demo_seeds(extra=None):

@@ -22,10 +22,12 @@ from datetime import datetime
 from django.utils import timezone
 
 from tongxin.kernel import events
+from tongxin.kernel.paths import subtree_q
 from tongxin.matters import rules
-from tongxin.matters.choices import Kind, Visibility
+from tongxin.matters.choices import Kind, Level, Visibility
 from tongxin.matters.models import Matter, MatterEvent
-from tongxin.matters.notices import NoticeKind
+from tongxin.matters.notices import NoticeKind, short_title
+from tongxin.matters.presenters import clause
 from tongxin.notices.services import notify
 from tongxin.people.choices import Role
 from tongxin.people.models import Person
@@ -80,6 +82,19 @@ def handlers_of(place_id):
     ).distinct()
 
 
+def owners_of(matter, place_id):
+    """Return who handles the matter where ``place_id`` owns it: the handlers at that
+    place and, for a matter raised for the whole compound the compound owns, the grid
+    workers of that compound (rules.hears_for_whole_compound)."""
+    people = list(handlers_of(place_id))
+    if (matter.owner_place_id == place_id and matter.owner_level == Level.COMPOUND
+            and matter.place_code == matter.owner_code):
+        people += Person.objects.filter(
+            subtree_q(matter.owner_code, "roles__place__code", include_self=False),
+            roles__role=Role.GRID_WORKER, is_active=True).distinct()
+    return people
+
+
 def _local(iso):
     if not iso:
         return ""
@@ -90,14 +105,25 @@ def _reporters(matter):
     return [matter.reporter, *[s.person for s in matter.supports.select_related("person")]]
 
 
+def _about(matter, payload, **params):
+    """Return the params every notice of the loop carries: the matter's number and title,
+    and, for a step, which step it was and where it left the matter."""
+    owner = Place.objects.filter(pk=payload["owner_place"]).values_list("name", flat=True)
+    return {"number": matter.number, "title": short_title(matter.title),
+            "step": payload["action"], "owner": owner.first() or "", **params}
+
+
 def _status(matter, payload, kind=NoticeKind.STATUS, **params):
-    notify(_reporters(matter), kind, subject=matter, number=matter.number,
-           status=payload["status"], **params)
+    data = payload.get("data") or {}
+    details = {"departments": "、".join(data.get("departments", [])),
+               "date": data.get("deliberation_on", ""), "heard_as": data.get("kind", "")}
+    notify(_reporters(matter), kind, subject=matter, status=payload["status"],
+           **_about(matter, payload, **{k: v for k, v in details.items() if v}, **params))
 
 
 def _assigned(matter, payload):
-    notify(handlers_of(payload["owner_place"]), NoticeKind.ASSIGNED, subject=matter,
-           number=matter.number, due=_local(payload["due_at"]))
+    notify(owners_of(matter, payload["owner_place"]), NoticeKind.ASSIGNED, subject=matter,
+           **_about(matter, payload, due=_local(payload["due_at"])))
 
 
 def _overdue(matter, payload):
@@ -105,23 +131,23 @@ def _overdue(matter, payload):
     supervisors = Person.objects.filter(
         roles__role__in=rules.HANDLER_ROLES, roles__place__code__in=owner.ancestor_codes(),
     ).distinct()
-    notify([*handlers_of(owner.pk), *supervisors], NoticeKind.OVERDUE, subject=matter,
-           number=matter.number, due=_local(payload["data"]["due_at"]))
+    notify([*owners_of(matter, owner.pk), *supervisors], NoticeKind.OVERDUE, subject=matter,
+           **_about(matter, payload, due=_local(payload["data"]["due_at"])))
 
 
 def _whistled(matter, payload):
     staff = Person.objects.filter(roles__organisation_id__in=payload["department_ids"],
                                   roles__role=Role.DEPARTMENT_STAFF).distinct()
-    notify(staff, NoticeKind.WHISTLED, subject=matter, number=matter.number,
-           due=_local(payload["data"]["report_due_at"]))
+    notify(staff, NoticeKind.WHISTLED, subject=matter,
+           **_about(matter, payload, due=_local(payload["data"]["report_due_at"])))
     _status(matter, payload)
 
 
 def _department_late(matter, payload):
     staff = Person.objects.filter(roles__organisation_id=payload["department_id"]).distinct()
-    notify([*staff, *handlers_of(payload["owner_place"])], NoticeKind.DEPARTMENT_LATE,
-           subject=matter, number=matter.number, department=payload["data"]["department"],
-           due=_local(payload["data"]["due_at"]))
+    notify([*staff, *owners_of(matter, payload["owner_place"])], NoticeKind.DEPARTMENT_LATE,
+           subject=matter, **_about(matter, payload, department=payload["data"]["department"],
+                                    due=_local(payload["data"]["due_at"])))
 
 
 def _triaged(matter, payload):
@@ -131,14 +157,24 @@ def _triaged(matter, payload):
 
 
 def _raised(matter, payload):
-    notify([matter.reporter], NoticeKind.RAISED, subject=matter, number=matter.number,
-           due=_local(payload["due_at"]))
+    notify([matter.reporter], NoticeKind.RAISED, subject=matter,
+           **_about(matter, payload, due=_local(payload["due_at"])))
     _assigned(matter, payload)
 
 
 def _sent_back(matter, payload):
-    if payload["status"] == "rectifying":  # an unsatisfied rating or a failed inspection
-        _assigned(matter, payload)
+    """A failed inspection or an unsatisfied rating: the owner's handlers, and whoever
+    recorded the result, must put it right (整改)."""
+    if payload["status"] != "rectifying":
+        return
+    resolution = matter.resolutions.order_by("-round").select_related("resolved_by").first()
+    people = [*owners_of(matter, payload["owner_place"]),
+              resolution.resolved_by if resolution else None]
+    note = MatterEvent.objects.filter(pk=payload["event"]).values_list("note", flat=True)
+    why = " ".join(str(note.first() or "").split())
+    notify(people, NoticeKind.REWORK, subject=matter,
+           **_about(matter, payload, due=_local(payload["due_at"]),
+                    why=short_title(clause(why))))
 
 
 REACTIONS = {

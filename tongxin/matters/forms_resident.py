@@ -8,10 +8,12 @@ and write. A ServiceError the service raises is put back on the form with
 import uuid
 
 from django import forms
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.matters import photos as photo_rules
+from tongxin.matters.categories import resident_kinds
 from tongxin.matters.choices import Satisfaction
 from tongxin.matters.fields import MultiplePhotoField
 from tongxin.matters.models import Category
@@ -98,8 +100,17 @@ class RaiseForm(ServiceErrorsMixin, forms.Form):
         self.compound = owner_for(self.building, PlaceKind.COMPOUND)
         district = district_of(self.building)
         category = self.fields["category"]
-        category.queryset = Category.objects.filter(district=district, is_active=True, depth__gt=0)
-        category.choices = grouped_categories(district)
+        # A dozen neighbourhood kinds, not the government's 500 categories; the API and
+        # older pages may still send any category below the top level of the district.
+        kinds = resident_kinds(district)
+        category.queryset = Category.objects.filter(
+            Q(depth__gt=0) | Q(pk__in=[k.category.pk for k in kinds if k.leave_it]),
+            district=district, is_active=True)
+        if kinds:
+            category.choices = [("", _("Choose a category")),
+                                *((k.category.pk, k.label) for k in kinds)]
+        else:  # a district whose tree has no neighbourhood branch: its own tree
+            category.choices = grouped_categories(district)
         self.fields["place"].choices = [
             (self.PLACE_BUILDING, _("My building: %(name)s") % {"name": self.building.name}),
             (self.PLACE_COMPOUND, _("The whole compound: %(name)s") % {"name": self.compound.name}),

@@ -5,10 +5,15 @@ import re
 import uuid
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
+from tongxin.core.widgets import DateInput
 from tongxin.deadlines import policy
 from tongxin.kernel import registry
+from tongxin.kernel.errors import ServiceError
+from tongxin.matters import held_photos as holding
 from tongxin.matters.choices import (
     LEVEL_ORDER,
     Channel,
@@ -58,8 +63,12 @@ class MatterActionForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+# How a heard matter is handled (即办/待办/上报): 办理方式, never 类别, the category's word.
+HANDLING_LABEL = pgettext_lazy("matter kind", "Handling")
+
+
 class TriageForm(MatterActionForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label=HANDLING_LABEL, choices=Kind.choices, widget=forms.RadioSelect)
     category = CategoryField(label=_("Category"), queryset=Category.objects.none())
     emergency = forms.BooleanField(label=_("Emergency"), required=False)
     golden_reason = forms.CharField(
@@ -98,7 +107,7 @@ class EscalateForm(MatterActionForm):
 
 class ParkForm(MatterActionForm):
     date = forms.DateField(label=_("Deliberation day"), required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}))
+                           widget=DateInput())
     note = note_field()
 
     def __init__(self, *args, **kwargs):
@@ -143,7 +152,11 @@ class WhistleForm(MatterActionForm):
 class ResolveForm(MatterActionForm):
     """Record the result. The reply check (tongxin.triage.replies) runs first: if it warns,
     the form comes back with the warnings and a "publish anyway" box, and nothing is
-    published until the handler fixes the text or ticks the box for those warnings."""
+    published until the handler fixes the text or ticks the box for those warnings.
+
+    Photos chosen with a warned result are kept on the server (matters.held_photos) and
+    named by the ``held_photos`` field, so the handler confirms without choosing them again;
+    choosing photos again replaces them."""
 
     what_was_done = note_field(_("What was done"), required=True, max_length=5000)
     basis = note_field(_("On what basis"), required=True)
@@ -152,6 +165,7 @@ class ResolveForm(MatterActionForm):
     publish_anyway = forms.BooleanField(label=_("Publish anyway, despite the warnings above"),
                                         required=False, widget=forms.HiddenInput)
     warned = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    held_photos = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
 
     findings = ()
 
@@ -169,11 +183,17 @@ class ResolveForm(MatterActionForm):
             problems = [_("Check the result before it is published: correct the text, or tick "
                           "“Publish anyway” below.")]
             problems += [f.message for f in self.findings]
-            if self.files and self.files.getlist("photos"):
-                problems.append(_("Photos are kept only once the result is published: "
-                                  "choose them again."))
+            problems += self._hold_photos(data)
             raise forms.ValidationError(
                 [forms.ValidationError(p, code="reply_check") for p in problems])
+        if not data["photos"] and data.get("held_photos"):
+            try:
+                data["photos"] = holding.held_photos(data["held_photos"], by=self.user,
+                                                         matter=self.matter)
+            except ServiceError as error:
+                self.data = self.data.copy()
+                self.data.pop("held_photos", None)
+                raise forms.ValidationError(error.messages[0], code=error.code) from None
         data["checks"] = [f.as_dict() for f in self.findings]
         return data
 
@@ -182,6 +202,32 @@ class ResolveForm(MatterActionForm):
         self.data = self.data.copy()
         self.data["warned"] = ",".join(codes)
         self.data.pop("publish_anyway", None)  # a new warning needs a new tick
+
+    def _hold_photos(self, data):
+        """Keep the photos chosen with the warned result (or those kept before) for the
+        confirmation; return what to tell the handler about them."""
+        token = data.get("held_photos", "")
+        if data["photos"]:
+            try:
+                token = holding.hold_photos(data["photos"], by=self.user, matter=self.matter)
+            except ServiceError as error:
+                self.data.pop("held_photos", None)
+                return list(error.messages)
+        count = holding.held_count(token, by=self.user, matter=self.matter)
+        if not count:
+            self.data.pop("held_photos", None)
+            return []
+        self.data["held_photos"] = token
+        return [ngettext("The photo you chose is kept and will be published with the result; "
+                         "choosing photos again replaces it.",
+                         "The %(n)d photos you chose are kept and will be published with the "
+                         "result; choosing photos again replaces them.", count) % {"n": count}]
+
+    def release(self):
+        """Delete the photos kept for the confirmation, once the result is published."""
+        if self.cleaned_data.get("held_photos"):
+            holding.release_held(self.cleaned_data["held_photos"], by=self.user,
+                                     matter=self.matter)
 
 
 class CloseUnsolvedForm(MatterActionForm):
@@ -240,7 +286,7 @@ class AnswerForm(forms.Form):
 class MatterFilterForm(forms.Form):
     q = forms.CharField(label=_("Title contains"), required=False, max_length=64)
     status = forms.ChoiceField(label=_("Status"), required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    kind = forms.ChoiceField(label=HANDLING_LABEL, required=False)
     level = forms.ChoiceField(label=_("Owner level"), required=False)
     category = forms.ModelChoiceField(label=_("Category"), required=False,
                                       queryset=Category.objects.none())
@@ -288,10 +334,48 @@ def search_residents(user, term, limit=10):
     )
 
 
+def recordable_places(user):
+    """Return the compounds and buildings ``user`` may record a matter at."""
+    return Place.objects.visible_to(user).filter(kind__in=RECORD_PLACE_KINDS)
+
+
 def record_places(user, limit=300):
     """Return the compounds and buildings ``user`` may record at (for the suggestions list)."""
-    places = Place.objects.visible_to(user).filter(kind__in=RECORD_PLACE_KINDS)
-    return places.order_by("code")[:limit]
+    return recordable_places(user).order_by("code")[:limit]
+
+
+def place_labels(places):
+    """Return {code: "红星社区 幸福小区 1号楼"} for ``places``: each named with its community
+    and compound, since many compounds have a "1号楼". One query."""
+    codes = {code for place in places for code in place.ancestor_codes()}
+    above = dict(Place.objects.filter(
+        code__in=codes, kind__in=(PlaceKind.COMMUNITY, PlaceKind.COMPOUND)).values_list("code", "name"))
+    return {place.code: " ".join([*(above[c] for c in place.ancestor_codes() if c in above),
+                                  place.name])
+            for place in places}
+
+
+def search_places(user, term, limit=20):
+    """Return [(place, label)] of the compounds and buildings ``user`` may record at whose
+    name, or whose compound's or community's name, holds every word of ``term``."""
+    words = (term or "").replace("\x00", "").split()[:5]
+    if not words:
+        return []
+    places = recordable_places(user)
+    for word in words:
+        word = word[:32]
+        places = places.filter(Q(name__contains=word) | Q(parent__name__contains=word)
+                               | Q(parent__parent__name__contains=word))
+    places = list(places.order_by("code")[:limit])
+    labels = place_labels(places)
+    return [(place, labels[place.code]) for place in places]
+
+
+def picked_place(user, code):
+    """Return (place, label) for a picked code ``user`` may record at, or None."""
+    code = (code or "").replace("\x00", "").strip()[:32]  # PostgreSQL refuses NUL
+    place = recordable_places(user).filter(code=code).first() if code else None
+    return (place, place_labels([place])[place.code]) if place else None
 
 
 class RecordForm(forms.Form):
@@ -336,8 +420,7 @@ class RecordForm(forms.Form):
         code = self.cleaned_data["place"].strip()
         if not code:
             return None
-        place = Place.objects.visible_to(self.user).filter(
-            code=code, kind__in=RECORD_PLACE_KINDS).first()
+        place = recordable_places(self.user).filter(code=code).first()
         if place is None:
             raise forms.ValidationError(
                 _("No compound or building %(code)s in your area."), code="bad_place",

@@ -17,7 +17,8 @@ from tongxin.matters.choices import (
     Visibility,
     WhistleStatus,
 )
-from tongxin.matters.rules import MATTER_ROLES
+from tongxin.matters.rules import MATTER_ROLES, whole_compound_q
+from tongxin.people.choices import Role
 
 PERSON = settings.AUTH_USER_MODEL
 
@@ -61,6 +62,11 @@ class MatterQuerySet(ScopedQuerySet):
         return self.filter(
             subtrees_q([place.code], "place_code"), published_at__isnull=False
         ).exclude(status__in=[Status.REJECTED, Status.MERGED])
+
+    def published_in_any(self, codes):
+        """Return the published results of matters at or under any of the place ``codes``."""
+        return self.filter(subtrees_q(codes, "place_code"), published_at__isnull=False).exclude(
+            status__in=[Status.REJECTED, Status.MERGED])
 
     def open(self):
         return self.exclude(status__in=[Status.CLOSED, Status.CLOSED_UNSOLVED, Status.REJECTED,
@@ -175,7 +181,8 @@ class Matter(models.Model):
         """The matters ``scope`` may open.
 
         Staff see matters in the places their roles cover (where the matter is, or
-        who owns it now); departments see what was whistled to them; everyone sees
+        who owns it now), and grid workers what is raised for their whole compound;
+        departments see what was whistled to them; everyone sees
         what they raised or supported. Published results on a compound's board are
         a separate, public view (``published_in``).
         """
@@ -190,6 +197,10 @@ class Matter(models.Model):
             query |= subtrees_q(handling_roots, "place_code") | subtrees_q(
                 handling_roots, "owner_code"
             )
+        # A grid worker also sees what is raised for the whole compound their grid is in.
+        grid_roots = scope.roots_for_roles({Role.GRID_WORKER})
+        if grid_roots:
+            query |= whole_compound_q(grid_roots)
         if scope.organisation_ids:
             query |= Q(pk__in=Whistle.objects.filter(
                 department_id__in=scope.organisation_ids).values("matter_id"))

@@ -15,6 +15,7 @@ from tongxin.kernel.models import PublishedEvent
 from tongxin.kernel.registry import Column, PersonalData, register
 from tongxin.matters.choices import Visibility
 from tongxin.matters.models import Inspection, Matter, MatterEvent, Rating, Resolution, Support
+from tongxin.matters.selectors import text_as_seen
 from tongxin.people.personal_data import erase_person_from_data, erase_person_from_text
 
 
@@ -93,9 +94,14 @@ def export_timeline(person):
 
 
 def export_supports(person):
+    """Return the matters the person supported: someone else's, so their titles read as the
+    person may see them (phone and ID numbers masked, selectors.text_as_seen)."""
+    supports = (Support.objects.filter(person=person)
+                .select_related("matter__reporter__household").order_by("pk"))
     return [
-        {"matter": s.matter.number, "title": s.matter.title, "at": _when(s.created_at)}
-        for s in Support.objects.filter(person=person).select_related("matter").order_by("pk")
+        {"matter": s.matter.number, "title": text_as_seen(s.matter, person).title,
+         "at": _when(s.created_at)}
+        for s in supports
     ]
 
 

@@ -106,10 +106,20 @@ def _golden(data, names):
     return data.get("reason", "")
 
 
+# What ends a sentence, in Chinese (full width) and in Western text: a reason quoted
+# inside a longer sentence loses it, so "…住建。，截止时间" reads "…住建，截止时间".
+SENTENCE_END = "。．.！!？?；;，,、 \u3000"
+
+
+def clause(text):
+    """Return ``text`` to be quoted mid-sentence: without its closing punctuation."""
+    return (text or "").strip().rstrip(SENTENCE_END)
+
+
 def _escalated(data, names, note):
     return _("Escalated from %(from)s to %(to)s (%(owner)s): %(reason)s, due %(due)s.") % {
         "from": _label(Level, data.get("from_level")), "to": _label(Level, data.get("to_level")),
-        "owner": data.get("owner", ""), "reason": note, "due": local_time(data.get("due_at")),
+        "owner": data.get("owner", ""), "reason": clause(note), "due": local_time(data.get("due_at")),
     }
 
 
@@ -193,7 +203,7 @@ def present(event, category_names=None):
         summarise = SUMMARIES.get(event.action)
         summary, note = (summarise(data, names) if summarise else ""), event.note
     return EventView(
-        event=event, label=str(label_for(event.action)), summary=summary, note=note,
+        event=event, label=str(label_for(event.action)), summary=str(summary), note=note,
         internal=event.visibility == Visibility.INTERNAL, late=bool(data.get("late")),
     )
 

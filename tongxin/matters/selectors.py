@@ -10,24 +10,45 @@ costs a fixed number of queries whatever the row count.
 import re
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.masking import mask_phone
+from tongxin.core.masking import mask_contacts_in_text, mask_phone
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import Scope, scope_for
 from tongxin.matters import rules, services
 from tongxin.matters.choices import ACTIVE_STATUSES, Status, Visibility, WhistleStatus
-from tongxin.matters.models import Category, Inspection, Matter, Resolution, Support, Whistle
+from tongxin.matters.models import (
+    Category,
+    Inspection,
+    Matter,
+    Photo,
+    Resolution,
+    Support,
+    Whistle,
+)
 from tongxin.people.models import Person
 from tongxin.people.rules import contact_for, whole_contact_q
+from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
-# What a list row shows: its category, where it is and who owns it.
-LIST_RELATED = ("category", "owner_place", "place")
-DETAIL_RELATED = ("category", "category__parent", "owner_place", "place", "reporter",
-                  "district", "merged_into")
+# What a list row shows: its category, where it is and who owns it (and where its
+# reporter lives: whether the viewer sees the title's numbers whole, text_as_seen).
+LIST_RELATED = ("category", "owner_place", "place", "reporter__household")
+DETAIL_RELATED = ("category", "category__parent", "owner_place", "place",
+                  "reporter__household", "district", "merged_into")
 # Matters not accepted are left out of public searches (asked for by id, they still answer).
 HIDDEN_FROM_PUBLIC_SEARCH = (Status.REJECTED,)
 
@@ -73,15 +94,17 @@ NUMBER_RUN_SQL = f"[{_NUMERAL}]([ 　－-]?[{_NUMERAL}]){{6}}"
 def title_q(user, term):
     """Return a Q for titles containing ``term`` that cannot uncover a masked number.
 
-    A title may hold a phone or ID-card number that ``user`` sees masked (wherever they
-    do not see the reporter's contacts whole): a term with a numeral then matches only
-    titles holding no run of numbers, lest the digits typed tell what the mask hides.
+    A title may hold a phone or ID-card number that ``user`` sees masked (text_as_seen,
+    wherever they do not see the reporter's contacts whole): a term with a numeral then
+    matches only titles holding no run of numbers, lest the digits typed tell what the
+    mask hides. (A walk-in's matter counts as masked here, even for its handlers.)
     """
     query = Q(title__icontains=term)
     if user is None or not _HAS_NUMERAL.search(term) or scope_for(user).everything:
         return query
     whole = Person.objects.filter(whole_contact_q(user)).values("pk")
-    return query & (Q(reporter_id__in=whole) | ~Q(title__regex=NUMBER_RUN_SQL))
+    return query & (Q(reporter_id__in=whole) | Q(created_by_id=user.pk)
+                    | ~Q(title__regex=NUMBER_RUN_SQL))
 
 
 def filter_matters(matters, filters, *, user=None, now=None):
@@ -119,10 +142,35 @@ def matter_list(user, *, filters=MatterFilters(), within=None, now=None):
     return matters.select_related(*LIST_RELATED).order_by("-created_at", "-pk")
 
 
+# The levels that tell one "1号楼" from another in a list: the community and the compound.
+CONTEXT_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND)
+
+
+def with_places(matters, *, separator=" · "):
+    """Return ``matters`` (a page of them, loaded with ``place`` and ``owner_place``) as a
+    list, each with ``where``: its place after its community and compound ("红星社区 ·
+    幸福小区 · 1号楼"), and ``owner_where``: its owner the same way ("红星社区 · 幸福小区 ·
+    第1网格"). The places above are found in one query by their codes, whatever the rows."""
+    matters = list(matters)
+    prefixes = {code for m in matters for place in (m.place, m.owner_place)
+                for code in place.ancestor_codes()}
+    names = dict(Place.objects.filter(code__in=prefixes, kind__in=CONTEXT_KINDS)
+                 .values_list("code", "name")) if prefixes else {}
+
+    def where(place):
+        above = [names[code] for code in place.ancestor_codes() if code in names]
+        return separator.join([*above, place.name])
+
+    for matter in matters:
+        matter.where, matter.owner_where = where(matter.place), where(matter.owner_place)
+    return matters
+
+
 def my_matters(user, *, limit=None):
     """Return the matters ``user`` raised or supported, newest first."""
     matters = (Matter.objects.visible_to(user).filter(_mine_q(user))
-               .select_related("category", "place").order_by("-created_at", "-pk"))
+               .select_related("category", "place", "reporter__household")
+               .order_by("-created_at", "-pk"))
     return matters[:limit] if limit is not None else matters
 
 
@@ -154,7 +202,8 @@ def waiting_whistles(user):
     return (Whistle.objects.filter(department_id__in=department_ids,
                                    matter__status=Status.WHISTLED)
             .exclude(status=WhistleStatus.ANSWERED)
-            .select_related("matter", "department", "matter__place", "matter__category")
+            .select_related("matter", "department", "matter__place", "matter__category",
+                            "matter__reporter__household")
             .order_by("answer_due_at", "report_due_at", "pk"))
 
 
@@ -186,6 +235,52 @@ def work_summary(user, *, now=None):
         open=Count("id"),
         new=Count("id", filter=Q(status=Status.NEW)),
         overdue=Count("id", filter=Q(due_at__lt=now or timezone.now())),
+    )
+
+
+def whistle_summary(user, *, now=None):
+    """Count the whistles waiting for ``user``'s departments: all, those still to report
+    in, and those past a deadline (None when they answer no whistles)."""
+    if not rules.department_ids(user):
+        return None
+    now = now or timezone.now()
+    return waiting_whistles(user).order_by().aggregate(
+        waiting=Count("id"),
+        to_report=Count("id", filter=Q(status=WhistleStatus.WHISTLED)),
+        late=Count("id", filter=Q(status=WhistleStatus.WHISTLED, report_due_at__lt=now)
+                   | Q(answer_due_at__lt=now)),
+    )
+
+
+def results_to_inspect(user):
+    """Return the published results ``user`` inspects (验收) and has not inspected since
+    they were last recorded, on the boards of their building or compound."""
+    roots = scope_for(user).roots_for_roles(rules.INSPECTOR_ROLES)
+    if not roots:
+        return Matter.objects.none()
+    mine = Inspection.objects.filter(inspector_id=user.pk, resolution__matter=OuterRef("pk"),
+                                     created_at__gte=OuterRef("resolved_at"))
+    return (Matter.objects.published_in_any(roots).filter(status=Status.RESOLVED)
+            .exclude(Exists(mine)))
+
+
+def results_to_rate(user):
+    """Return the results of the matters ``user`` raised that wait for their rating (评事)."""
+    return Matter.objects.visible_to(user).filter(reporter_id=user.pk, status=Status.RESOLVED)
+
+
+def area_summary(user, *, now=None):
+    """Count the open matters in the places where ``user`` sees matters without handling
+    them (building heads, mediators, legal advisers, police): open and overdue (None for
+    roles that see no matters by place)."""
+    roots = scope_for(user).roots_for_roles(rules.MATTER_ROLES - rules.HANDLER_ROLES)
+    if not roots:
+        return None
+    matters = Matter.objects.visible_to(user).filter(subtrees_q(roots, "place_code")).open()
+    return matters.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(status__in=ACTIVE_STATUSES,
+                                     due_at__lt=now or timezone.now())),
     )
 
 
@@ -251,6 +346,28 @@ def reporter_block(matter, user, *, staff=None):
             "walk_in": False}
 
 
+@dataclass(frozen=True)
+class MatterText:
+    title: str
+    description: str
+    masked: bool
+
+
+def text_as_seen(matter, user):
+    """Return the matter's title and description as ``user`` may read them: with phone and
+    ID numbers masked (however written, core.masking) unless they see the raiser's
+    contacts whole (rules.sees_raiser_contacts). Kept on the matter for the request."""
+    seen = matter.__dict__.setdefault("_text_as_seen", {})
+    key = getattr(user, "pk", None)
+    if key not in seen:
+        if rules.sees_raiser_contacts(user, matter):
+            seen[key] = MatterText(matter.title, matter.description, masked=False)
+        else:
+            seen[key] = MatterText(mask_contacts_in_text(matter.title),
+                                   mask_contacts_in_text(matter.description), masked=True)
+    return seen[key]
+
+
 # --- the compound board (公示栏) --------------------------------------------------------------
 
 
@@ -263,10 +380,21 @@ def board(place, user):
     mine = Inspection.objects.filter(inspector_id=user.pk) if user.pk else Inspection.objects.none()
     rounds = Resolution.objects.order_by("-round").prefetch_related(
         Prefetch("inspections", queryset=mine, to_attr="mine"))
+    results = Photo.objects.filter(event__action="resolved").select_related("event").order_by(
+        "pk")
     return (Matter.objects.published_in(place)
-            .select_related("category", "reporter", "place")
-            .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"))
+            .select_related("category", "reporter__household", "place")
+            .prefetch_related(Prefetch("resolutions", queryset=rounds, to_attr="rounds"),
+                              Prefetch("photos", queryset=results, to_attr="result_photos"))
             .order_by("-published_at", "-pk"))
+
+
+def result_photos(matter, resolution):
+    """Return the photos of ``resolution`` (a round) among a board row's result photos."""
+    if resolution is None:
+        return []
+    return [p for p in getattr(matter, "result_photos", [])
+            if (p.event.data or {}).get("round", 1) == resolution.round]
 
 
 # --- categories -------------------------------------------------------------------------------

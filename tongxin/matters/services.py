@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.core import ratelimit
 from tongxin.deadlines import policy
 from tongxin.deadlines import services as deadlines
 from tongxin.deadlines.choices import Stage
@@ -39,7 +40,7 @@ from tongxin.matters.models import (
     Support,
     Whistle,
 )
-from tongxin.matters.photos import attach_photos
+from tongxin.matters.photos import attach_photos, clean_photos
 from tongxin.matters.similar import rank_similar
 from tongxin.matters.transitions import MATTER_FLOW, SUPPORTABLE, WHISTLE_FLOW
 from tongxin.orgs.choices import OrgKind
@@ -105,6 +106,7 @@ ERROR_FIELDS = {
     "photo_too_big": "photos",
     "not_an_image": "photos",
     "too_many_photos": "photos",
+    "photos_too_many_pixels": "photos",
     "comment_required": "comment",
     "comment_too_long": "comment",
     "reason_required": "reason",
@@ -213,27 +215,51 @@ def _note(value, *, required=False, field="note", max_length=2000):
 # --- raise (说事) and "me too" -----------------------------------------------------------------
 
 
+def raise_limit(by):
+    """Return the rate limit a raise by ``by`` counts against (settings.TONGXIN_RATE_LIMITS):
+    ``record`` for staff, who record matters for others, ``raise`` for residents.
+
+    The same on every interface (pages, API, Open311): the count is the person's.
+    """
+    return "record" if rules.can_record_for_others(by) else "raise"
+
+
+def check_raise_limit(by, idempotency_key=None):
+    """Refuse (``ratelimit.Limited``) before any work when ``by`` has used up their raises,
+    unless this is a retry of a raise already filed (its idempotency key is known): the
+    retry gets its matter back, as raise_matter does."""
+    key = (idempotency_key or "").strip()[:64]
+    if key and Matter.objects.filter(created_by=by, idempotency_key=key).exists():
+        return
+    ratelimit.check(raise_limit(by), f"p{by.pk}")
+
+
 def raise_matter(*, by, title, description, category, place=None, reporter=None,
                  channel=Channel.ONLINE, level=Level.GRID, publish_consent=False,
                  contact_name="", contact_phone="", emergency=False, photos=(),
-                 idempotency_key=None):
+                 idempotency_key=None, limit=True):
     """Record a matter (说事), by the resident or by staff on their behalf.
 
     A repeated submission with the same idempotency key returns the first matter,
-    so a double tap or a retried request never files twice.
+    so a double tap or a retried request never files twice. A new matter counts against
+    the person's rate limit (``raise_limit``); over it, ``ratelimit.Limited`` is raised
+    and nothing is written. Only the system filing for itself (the demo builder, test
+    fixtures) passes ``limit=False``; every interface keeps the default.
     """
     key = (idempotency_key or "").strip()[:64] or None
     if key:
         existing = Matter.objects.filter(created_by=by, idempotency_key=key).first()
         if existing is not None:
             return existing
+    # Decoded and re-encoded before the transaction: no lock is held while that runs.
+    photos = clean_photos(photos)
     try:
         with transaction.atomic():
             return _raise(by=by, title=title, description=description, category=category,
                           place=place, reporter=reporter, channel=channel, level=level,
                           publish_consent=publish_consent, contact_name=contact_name,
                           contact_phone=contact_phone, emergency=emergency, photos=photos,
-                          key=key)
+                          key=key, limit=limit)
     except IntegrityError:
         # Two identical submissions raced; the other one won and holds the key.
         existing = Matter.objects.filter(created_by=by, idempotency_key=key).first() if key else None
@@ -243,7 +269,7 @@ def raise_matter(*, by, title, description, category, place=None, reporter=None,
 
 
 def _raise(*, by, title, description, category, place, reporter, channel, level,
-           publish_consent, contact_name, contact_phone, emergency, photos, key):
+           publish_consent, contact_name, contact_phone, emergency, photos, key, limit):
     title = clean_text(title, field="title", max_length=TITLE_MAX)
     description = clean_text(description, field="description", max_length=DESCRIPTION_MAX)
     staff = rules.can_record_for_others(by)
@@ -287,6 +313,9 @@ def _raise(*, by, title, description, category, place, reporter, channel, level,
         publish_consent=bool(publish_consent), idempotency_key=key, emergency=bool(emergency),
         owner_level=level, owner_place=owner, owner_code=owner.code,
     )
+    # Counted with the matter, in its transaction: a refused raise counts nothing.
+    if limit:
+        ratelimit.hit(raise_limit(by), f"p{by.pk}")
     now = timezone.now()
     matter.stage = Stage.HEAR
     matter.due_at = policy.deadline(district=district, stage=Stage.HEAR, start=now,
@@ -310,8 +339,9 @@ def similar_open_matters(*, place, text, exclude=None, limit=5):
     )
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    return rank_similar(text, candidates.only("pk", "title", "description", "status",
-                                               "created_at", "supporter_count")[:500], limit)
+    return rank_similar(text, candidates.only(
+        "pk", "title", "description", "status", "created_at", "supporter_count", "reporter",
+        "created_by", "owner_code", "place_code")[:500], limit)
 
 
 @transaction.atomic

@@ -8,15 +8,16 @@ import math
 import re
 from collections import Counter
 
+from tongxin.core.masking import mask_contacts_in_text
+
 _NOT_TEXT = re.compile(r"[^\w]|[_\d]", re.UNICODE)
-# A number written in Chinese numerals (一三九零…): like digits, it says nothing of the
-# matter, and matching on it would tell what a masked number hides.
-_NUMERAL_RUN = re.compile(r"[〇零一二三四五六七八九]{7,}")
 THRESHOLD = 0.12  # 40 real paraphrases vs 150 unrelated messages: no miss, no false match
 
 
 def bigrams(text):
-    text = _NOT_TEXT.sub(" ", _NUMERAL_RUN.sub(" ", (text or "").lower()))
+    # Numbers are no words; masking first also turns 一三八… into digits, so that a
+    # phone number typed in Chinese numerals cannot find the matter that holds it.
+    text = _NOT_TEXT.sub(" ", mask_contacts_in_text(text).lower())
     grams = Counter()
     for chunk in text.split():
         if len(chunk) == 1:

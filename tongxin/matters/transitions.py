@@ -6,6 +6,7 @@ workflows (kernel.workflow); tests walk them exhaustively for every role.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.kernel.workflow import Transition, Workflow
 from tongxin.matters import rules
@@ -38,8 +39,9 @@ MATTER_FLOW = Workflow(
                    _("Whistle departments"), "whistled"),
         Transition("resolve", {S.IN_PROGRESS, S.WHISTLED, S.RECTIFYING}, S.RESOLVED,
                    "handler", _("Record the result"), "resolved"),
-        Transition("inspect_pass", {S.RESOLVED}, None, "inspector", _("Inspect and accept"),
-                   "inspected"),
+        # The action (验收), not the event it records ("Inspected and accepted", 验收通过).
+        Transition("inspect_pass", {S.RESOLVED}, None, "inspector",
+                   pgettext_lazy("matter action", "Inspect and accept"), "inspected"),
         Transition("inspect_fail", {S.RESOLVED}, S.RECTIFYING, "inspector",
                    _("Inspect and send back"), "inspection_failed"),
         Transition("rate_ok", {S.RESOLVED}, S.CLOSED, "reporter", _("Rate: satisfied"),

@@ -3,11 +3,12 @@ from django.urls import path
 from tongxin.matters.views import resident as views
 
 # Names used elsewhere: matters:raise, matters:mine, matters:similar, matters:support,
-# matters:rate, matters:reopen, matters:board, matters:inspect.
+# matters:rate, matters:reopen, matters:board, matters:boards, matters:inspect.
 urlpatterns = [
     path("raise/", views.raise_matter, name="raise"),
     path("similar/", views.similar, name="similar"),
     path("mine/", views.mine, name="mine"),
+    path("board/", views.boards, name="boards"),
     path("board/<str:code>/", views.board, name="board"),
     path("<int:pk>/support/", views.support, name="support"),
     path("<int:pk>/rate/", views.rate, name="rate"),

@@ -2,13 +2,13 @@
 request updates: open/closed with the Tongxin status in words, local ISO 8601 times,
 and nothing personal (see rules.py for what is shown and why)."""
 
-import re
+from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.masking import mask_id_number, mask_phone
+from tongxin.core.masking import mask_contacts_in_text, mask_flats_in_text, mask_names_in_text
 from tongxin.deadlines.choices import Stage
 from tongxin.matters import presenters as timeline
 from tongxin.matters.choices import OPEN_STATUSES, RejectReason, Status, Visibility
@@ -26,8 +26,9 @@ PUBLIC_NOTES = {"resolved", "closed_unsolved"}
 # Steps whose summary quotes staff's free text, so only their label is shown.
 LABEL_ONLY = {"escalated"}
 ADDRESS_SKIPS = {PlaceKind.PROVINCE, PlaceKind.CITY, PlaceKind.GRID}
-_PHONE = re.compile(r"(?<!\d)(\+?86)?(1[3-9]\d{9})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])")
+# The public knows where a matter is down to its compound, never a building or a home.
+BELOW_COMPOUND = {PlaceKind.GRID, PlaceKind.BUILDING, PlaceKind.HOUSEHOLD}
+COARSE = Decimal("0.001")
 
 
 def open311_status(status):
@@ -59,68 +60,84 @@ def iso(value):
 
 def scrub(text):
     """Mask mobile and ID-card numbers a resident may have typed into free text."""
-    text = _PHONE.sub(lambda m: (m.group(1) or "") + mask_phone(m.group(2)), text or "")
-    return _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
+    return mask_contacts_in_text(text)
+
+
+def public_text(text, names=()):
+    """Return free text as the public may read it: mobile and ID numbers masked, flat
+    numbers (1单元301) starred, and people's names (``names``: the reporter's and the
+    contact's; and any a writer introduces, 我叫…) starred."""
+    return mask_names_in_text(mask_flats_in_text(scrub(text)), names)
+
+
+def names_in(matter):
+    """Return the names the matter's own text may contain: its reporter's and its contact's."""
+    reporter = matter.reporter if matter.reporter_id else None
+    return [name for name in (reporter and reporter.full_name, matter.contact_name) if name]
 
 
 def with_request_facts(matters):
     """Add what request() reads to a matter queryset, so a list costs a fixed few queries."""
     last_public = (MatterEvent.objects.filter(matter=OuterRef("pk"), visibility=Visibility.PUBLIC)
                    .order_by("-at", "-pk").values("at")[:1])
-    return (matters.select_related("category__parent", "place__parent", "owner_place", "open311")
+    return (matters.select_related("category__parent", "place", "owner_place", "open311",
+                                   "reporter")
             .annotate(last_public_at=Subquery(last_public)))
 
 
-def public_place(place):
-    """Return the place an address may name: a household shows as its building."""
-    if place.kind == PlaceKind.HOUSEHOLD and place.parent is not None:
-        return place.parent
-    return place
-
-
-def addresses(places):
-    """Return {place code: address from the district down} for ``places`` in one query."""
+def public_places(places):
+    """Return {place code: (the place the public may know, its address from the district
+    down)} for ``places``, in one query: anything below a compound (grid, building,
+    household) shows as its compound."""
     codes = {code for place in places for code in place.ancestor_codes()}
     above = {p.code: p for p in Place.objects.filter(code__in=codes).only("code", "kind", "name")}
     result = {}
     for place in places:
-        names = [above[c].name for c in place.ancestor_codes()
-                 if c in above and above[c].kind not in ADDRESS_SKIPS]
-        result[place.code] = " ".join([*names, place.name])
+        chain = [above[c] for c in place.ancestor_codes() if c in above] + [place]
+        shown = next((p for p in reversed(chain) if p.kind not in BELOW_COMPOUND), chain[0])
+        names = [p.name for p in chain[:chain.index(shown)] if p.kind not in ADDRESS_SKIPS]
+        result[place.code] = (shown, " ".join([*names, shown.name]))
     return result
+
+
+def coarse(coordinate):
+    """Return a coordinate to three decimals (about 100 m): the compound, not the door."""
+    return None if coordinate is None else coordinate.quantize(COARSE)
 
 
 def requests(matters):
     """Return the Open311 service requests for matters loaded with with_request_facts()."""
     matters = list(matters)
-    places = {m.pk: public_place(m.place) for m in matters}
-    written = addresses(list({p.code: p for p in places.values()}.values()))
-    return [request(m, places[m.pk], written[places[m.pk].code]) for m in matters]
+    shown = public_places(list({m.place.code: m.place for m in matters}.values()))
+    return [request(m, *shown[m.place.code]) for m in matters]
 
 
 def request(matter, place, address):
+    """Return one service request as the public may read it: the resident's words (and a
+    partner's photo) only with their consent, and never the address a partner sent."""
     service = service_of(matter.category)
     extra = getattr(matter, "open311", None)
     updated = max(filter(None, [getattr(matter, "last_public_at", None), matter.created_at]))
     expected = matter.due_at if matter.stage in WORK_STAGES else None
+    consented = shows_description(matter)
     return {
         "service_request_id": str(matter.pk),
         "status": open311_status(matter.status),
         "status_notes": status_notes(matter),
         "service_name": service.name,
         "service_code": str(service.pk),
-        "description": scrub(matter.description) if shows_description(matter) else None,
+        "description": public_text(matter.description, names_in(matter)) if consented else None,
         "agency_responsible": matter.owner_place.name,
         "service_notice": None,
         "requested_datetime": iso(matter.created_at),
         "updated_datetime": iso(updated),
         "expected_datetime": iso(expected),
-        "address": scrub(matter.address) or address,
+        "address": address,
         "address_id": place.code,
         "zipcode": None,
-        "lat": matter.latitude,
-        "long": matter.longitude,
-        "media_url": (extra.media_url or None) if extra else None,
+        "lat": coarse(matter.latitude),
+        "long": coarse(matter.longitude),
+        "media_url": (extra.media_url or None) if extra and consented else None,
     }
 
 
@@ -142,7 +159,7 @@ def update_events(matters, start, end):
     """
     return (MatterEvent.objects.filter(matter__in=matters, visibility=Visibility.PUBLIC,
                                        at__gte=start, at__lte=end)
-            .exclude(action="raised")
+            .exclude(action="raised").select_related("matter__reporter")
             .order_by("at", "pk"))
 
 
@@ -166,13 +183,14 @@ def _status_after(events):
 
 def describe(event):
     view = timeline.present(event)
-    parts = [view.summary] if view.summary and event.action not in LABEL_ONLY else []
+    # Labels and summaries may be lazy translations: join them as text.
+    parts = [str(view.summary)] if view.summary and event.action not in LABEL_ONLY else []
     if event.action in PUBLIC_NOTES and event.note:
-        parts.append(event.note)
-    text = view.label
+        parts.append(str(event.note))
+    text = str(view.label)
     if parts:
         text = _("%(step)s: %(detail)s") % {"step": view.label, "detail": " ".join(parts)}
-    return scrub(text)
+    return public_text(text, names_in(event.matter))
 
 
 def updates(events):

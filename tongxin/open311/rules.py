@@ -2,8 +2,11 @@
 
 Reading is public, as the GeoReport v2 spec allows: residents raise matters for the
 government to act on, so a jurisdiction's matters are listed with the service, the
-status, the place (down to the building, never a household), the description (with
-mobile and ID-card numbers masked) and the timeline's public steps. Never a
+status, the place (down to the compound, never a building or a household; coordinates
+to about 100 m; never the address_string a partner sent) and the timeline's public
+steps. The description (and a partner's media_url) only if the resident consented to
+publish (``Matter.publish_consent``), and even then with mobile and ID-card numbers
+masked however they are written, flat numbers starred and names starred. Never a
 reporter's or contact's name, phone or e-mail. Matters that were not accepted
 (rejected) are left out of searches; asked for by id they answer "closed" without
 their description, so that whoever filed one can follow it to its end.
@@ -67,4 +70,6 @@ def jurisdiction_matters(district):
 
 
 def shows_description(matter):
-    return matter.status not in selectors.HIDDEN_FROM_PUBLIC_SEARCH
+    """Whether the public may read what the resident wrote (and a partner's photo): only
+    with their consent to publish, and never for a matter not accepted."""
+    return matter.publish_consent and matter.status not in selectors.HIDDEN_FROM_PUBLIC_SEARCH

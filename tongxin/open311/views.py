@@ -8,7 +8,7 @@ spec's error list with its HTTP status (400, 403, 404; 500 for the unexpected).
 import functools
 import logging
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
@@ -34,9 +34,13 @@ from tongxin.open311.services import file_request
 logger = logging.getLogger(__name__)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-23T00:00:00+08:00"  # bump when what the endpoints return changes
+CHANGESET = "2026-12-06T00:00:00+08:00"  # bump when what the endpoints return changes
 MAX_SPAN = timedelta(days=90)  # the spec's default window and widest start/end span
 MAX_REQUESTS = 1000  # the spec's default limit: 90 days or the first 1000 requests
+# The dates a window may start or end on: every date in between, its 90-day span and its
+# UTC time exist for Python and both databases (0001-01-01 or 9999-12-31 overflow).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
 _OFFSET_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 
 
@@ -89,8 +93,17 @@ def _moment(params, name, *, end):
     if value is None:
         raise Open311Error(400, _("%(name)s must be a W3C date-time, "
                                   "e.g. 2026-01-01T00:00:00+08:00.") % {"name": name})
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        in_range = EARLIEST <= value <= LATEST
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        raise Open311Error(400, _("%(name)s is out of range: give a date between %(earliest)s "
+                                  "and %(latest)s.") % {
+            "name": name, "earliest": EARLIEST.date().isoformat(),
+            "latest": LATEST.date().isoformat()})
     return value
 
 
@@ -194,6 +207,8 @@ def _create(request, fmt):
     try:
         filed = file_request(key=key, idempotency_key=request.headers.get("Idempotency-Key"),
                              **fields)
+    except Limited as error:  # the account's raise limit (matters.services.raise_limit)
+        raise Open311Error(429, ratelimit_message(error)) from None
     except PermissionDenied as error:
         raise Open311Error(403, *error.messages) from error
     except ServiceError as error:

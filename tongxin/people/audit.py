@@ -10,11 +10,13 @@ Every page and endpoint that shows people's phone or ID numbers calls
 ``record_contact_read`` once per request with the people it showed.
 """
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models import Q
+from django.db.models.signals import post_save
 
 from tongxin.core import audit
-from tongxin.people.models import Person, SignInLock
+from tongxin.people.auth import find_account, lock_key
+from tongxin.people.models import SignInLock
 from tongxin.people.rules import contact_for
 from tongxin.places.models import Place
 
@@ -28,8 +30,9 @@ def home_code(person):
 
 
 def _signed_in(sender, request, user, **kwargs):
+    extra = {"superuser": True} if user.is_superuser else {}
     audit.record(audit.SIGN_IN, user, request=request, actor=user,
-                 place=audit.PlaceOf(home_code(user)))
+                 place=audit.PlaceOf(home_code(user)), **extra)
 
 
 def _signed_out(sender, request, user, **kwargs):
@@ -41,8 +44,8 @@ def _signed_out(sender, request, user, **kwargs):
 
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     name = str(credentials.get("username") or "").strip()[:150]
-    person = Person.objects.filter(Q(username=name) | Q(phone=name)).first() if name else None
-    subject = person or SignInLock.objects.filter(username=name).first()
+    person = find_account(name)
+    subject = person or SignInLock.objects.filter(username=lock_key(name)).first()
     if subject is None:
         return
     audit.record(audit.SIGN_IN_FAILED, subject, request=request,
@@ -93,9 +96,17 @@ def _place_holding(people):
             common = common[:-1]
     prefixes = [common[:n] for n in range(1, len(common) + 1)]
     return Place.objects.filter(code__in=prefixes).order_by("-depth").first() if prefixes else None
+def _admin_changed(sender, instance, created, **kwargs):
+    """Copy each change made in the admin (only superusers reach it) to the audit log."""
+    if created:
+        audit.record(audit.ADMIN_CHANGE, instance, actor=instance.user,
+                     model=instance.content_type.model if instance.content_type else "",
+                     object_id=instance.object_id or "", flag=instance.action_flag,
+                     object=instance.object_repr[:100])
 
 
 def connect():
     user_logged_in.connect(_signed_in, dispatch_uid="tongxin.audit.sign_in")
     user_logged_out.connect(_signed_out, dispatch_uid="tongxin.audit.sign_out")
     user_login_failed.connect(_sign_in_failed, dispatch_uid="tongxin.audit.sign_in_failed")
+    post_save.connect(_admin_changed, sender=LogEntry, dispatch_uid="tongxin.audit.admin_change")

@@ -17,6 +17,7 @@ registry.register(
     # their home (core.audit.home_code asks the registry).
     subjects={"people.person": registry.Subject(place_code=audit.home_code)},
     audited_reads={"contact": _("contact details")},
+    xlsx_exports=["people:roster_template"],
 )
 
 audit.connect()

@@ -3,8 +3,10 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core import audit
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.querysets import ScopedQuerySet
 from tongxin.people.choices import Role
@@ -24,9 +26,13 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
         return person
 
     def create_superuser(self, username, password=None, **fields):
+        """Create the site-wide superuser (``createsuperuser``); written to the audit log
+        as ``tongxin superuser grant`` is."""
         fields.pop("is_staff", None)
         fields["is_superuser"] = True
-        return self.create_user(username, password, **fields)
+        person = self.create_user(username, password, **fields)
+        audit.record(audit.SUPERUSER_GRANTED, person, reason="createsuperuser")
+        return person
 
 
 class Person(AbstractBaseUser, PermissionsMixin):
@@ -55,6 +61,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
     is_household_head = models.BooleanField(_("head of household"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Raised to end every live sign-in at once (sessions and API tokens): a lockout, an
+    # administrator's "sign out everywhere". Mixed into the session hash below.
+    sign_in_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = PersonManager()
 
@@ -98,6 +107,21 @@ class Person(AbstractBaseUser, PermissionsMixin):
         """Only system administrators reach the Django admin."""
         return self.is_active and self.is_superuser
 
+    def _get_session_auth_hash(self, secret=None):
+        """Return Django's HMAC of the password, mixed with ``sign_in_generation``.
+
+        Sessions (and API tokens, api.tokens) carry this hash: a new password or a raised
+        generation makes every one of them stale. Generation 0 gives Django's own hash,
+        so sessions from before the field existed stay valid.
+        """
+        value = self.password
+        if self.sign_in_generation:
+            value = f"{value}:{self.sign_in_generation}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value, secret=secret, algorithm="sha256",
+        ).hexdigest()
+
     def get_full_name(self):
         return self.full_name
 
@@ -136,7 +160,11 @@ class RoleAssignment(models.Model):
 
 
 class SignInLock(models.Model):
-    """Failed sign-ins counted per account name, to lock it after too many (people/auth.py)."""
+    """Failed sign-ins counted per account, to lock it after too many (people/auth.py).
+
+    ``username`` is the key: ``person:<pk>`` for an account (whatever was typed to name
+    it), ``name:<typed>`` for a name that belongs to nobody.
+    """
 
     username = models.CharField(max_length=150, unique=True)
     failures = models.PositiveIntegerField(default=0)

@@ -101,7 +101,10 @@ def _when(value):
 
 
 def _accounts(person):
-    return [name for name in (person.username, person.phone) if name]
+    """Return the SignInLock keys that concern ``person`` (people/auth.py): their account,
+    and names typed for it before it existed."""
+    return [f"person:{person.pk}"] + [
+        f"name:{name}" for name in (person.username, person.phone) if name]
 
 
 def export_profile(person):
@@ -162,7 +165,7 @@ def erase_audit_fields(person, *, by):
     """Take the person out of the free fields of the audit log's entries about them, by
     them, or naming one of their account names (a user name or phone typed at a failed
     sign-in). The entries stay: who did what and when still counts."""
-    accounts = _accounts(person)
+    accounts = [name for name in (person.username, person.phone) if name]
     entries = Event.objects.filter(
         Q(subject_type=ContentType.objects.get_for_model(Person), subject_id=str(person.pk))
         | Q(actor=person) | Q(data__username__in=accounts))

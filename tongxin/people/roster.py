@@ -16,10 +16,8 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.datavalidation import DataValidation
 
+from tongxin.core import xlsx
 from tongxin.core.models import record_event
 from tongxin.kernel.errors import ServiceError
 from tongxin.people.models import Person
@@ -190,18 +188,31 @@ def _header_key(text):
     return None
 
 
+def _unsafe():
+    return ServiceError(
+        "roster_unsafe",
+        _("This .xlsx file contains XML that a roster never holds (a document type or entity "
+          "declaration) or XML that is damaged, so it was not read. Copy the rows into the "
+          "template, save it from Excel as “Excel Workbook (.xlsx)” and try again."),
+    )
+
+
 def parse_roster(file_obj):
     """Read the roster's first sheet into rows; raise ServiceError if the file is unusable."""
     data = file_obj.read(settings.TONGXIN_ROSTER_MAX_BYTES + 1)
     check_size(len(data))
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = xlsx.read_workbook(data)
+    except xlsx.UnsafeWorkbook as error:
+        raise _unsafe() from error
     except Exception as error:  # openpyxl fails in many ways on what is not an .xlsx
         raise _not_excel() from error
     try:
         if not workbook.worksheets:
             raise _empty()
         return _read_rows(workbook.worksheets[0])
+    except xlsx.UnsafeWorkbook as error:  # the sheet is parsed as it is read
+        raise _unsafe() from error
     finally:
         workbook.close()
 
@@ -211,7 +222,7 @@ def _empty():
 
 
 def _read_rows(sheet):
-    lines = sheet.iter_rows(values_only=True)
+    lines = xlsx.read_rows(sheet)
     header_cells = next(lines, ())
     if not any(_clean(cell) for cell in header_cells):
         raise _empty()
@@ -515,15 +526,14 @@ def import_roster(file_obj, *, root, by=None):
 
 def write_template(file_obj):
     """Write the roster template: headers, an example row and a sheet of instructions."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = DATA_SHEET
-    sheet.append([column.header for column in COLUMNS])
-    sheet.append([column.example for column in COLUMNS])
+    workbook = xlsx.new_workbook()
+    sheet = xlsx.add_sheet(workbook, DATA_SHEET)
+    xlsx.append(sheet, [column.header for column in COLUMNS])
+    xlsx.append(sheet, [column.example for column in COLUMNS])
     for index, column in enumerate(COLUMNS, start=1):
         letter = sheet.cell(1, index).column_letter
-        sheet.cell(1, index).font = Font(bold=True)
-        sheet.cell(2, index).font = Font(italic=True, color="808080")
+        sheet.cell(1, index).font = xlsx.Font(bold=True)
+        sheet.cell(2, index).font = xlsx.Font(italic=True, color="808080")
         sheet.column_dimensions[letter].width = column.width
         if column.key in TEXT_COLUMNS:
             # Text, so that Excel keeps leading digits and does not turn ID numbers into
@@ -532,16 +542,16 @@ def write_template(file_obj):
             for row in range(2, 1002):
                 sheet.cell(row, index).number_format = "@"
         if column.key == "head":
-            choices = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+            choices = xlsx.DataValidation(type="list", formula1='"是,否"', allow_blank=True)
             choices.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
             sheet.add_data_validation(choices)
     sheet.freeze_panes = "A2"
 
-    notes = workbook.create_sheet(HELP_SHEET)
-    notes.append([_("Column"), _("Required"), _("How to fill it in")])
+    notes = xlsx.add_sheet(workbook, HELP_SHEET)
+    xlsx.append(notes, [_("Column"), _("Required"), _("How to fill it in")])
     for column in COLUMNS:
-        notes.append([column.header, _("yes") if column.required else "", str(column.help)])
-    notes.append([])
+        xlsx.append(notes, [column.header, _("yes") if column.required else "", column.help])
+    xlsx.append(notes, [])
     for rule in (
         _("Row 1 holds the column names: keep them. Delete the grey example row."),
         _("Each row is one resident; a row without a name creates only the household."),
@@ -552,16 +562,16 @@ def write_template(file_obj):
         _("At most %(rows)d rows and %(size)s per file.")
         % {"rows": MAX_ROWS, "size": filesizeformat(settings.TONGXIN_ROSTER_MAX_BYTES)},
     ):
-        notes.append([rule])
+        xlsx.append(notes, [rule])
     for cell in notes[1]:
-        cell.font = Font(bold=True)
+        cell.font = xlsx.Font(bold=True)
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 8
     notes.column_dimensions["C"].width = 80
     for row in notes.iter_rows():
         for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    workbook.save(file_obj)
+            cell.alignment = xlsx.Alignment(wrap_text=True, vertical="top")
+    file_obj.write(xlsx.to_bytes(workbook))
 
 
 def template_bytes():

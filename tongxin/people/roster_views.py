@@ -1,14 +1,12 @@
 """The roster upload page and the template download (people/roster.py does the work)."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponse
 from django.shortcuts import render
 
+from tongxin.core import xlsx
 from tongxin.kernel.errors import ServiceError
 from tongxin.people import roster
 from tongxin.people.roster_forms import RosterImportForm
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -37,6 +35,4 @@ def roster_import(request):
 @permission_required("people.import_roster", raise_exception=True)
 def roster_template(request):
     """Send the roster template workbook."""
-    response = HttpResponse(roster.template_bytes(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
-    return response
+    return xlsx.response(request, roster.template_bytes(), "roster-template.xlsx")

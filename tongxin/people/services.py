@@ -2,8 +2,10 @@
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
+from tongxin.core import audit
 from tongxin.core.models import Event, record_event
 from tongxin.kernel.errors import ServiceError
 from tongxin.kernel.scope import forget_scope
@@ -100,9 +102,8 @@ def assign_role(person, *, role, place, organisation=None, by=None):
         person=person, role=role, place=place, defaults={"organisation": organisation}
     )
     if created:
-        if role == "system_admin" and not person.is_superuser:
-            person.is_superuser = True
-            person.save(update_fields=["is_superuser"])
+        # A system administrator administers the places under where the role is held
+        # (its scope, like any role's); it never makes a site-wide superuser.
         record_event("role.assigned", person, actor=by, place=place, role=str(role))
     forget_scope(person)
     return assignment
@@ -115,10 +116,50 @@ def revoke_role(assignment, *, by=None):
         "role.revoked", person, actor=by, place=assignment.place, role=assignment.role
     )
     assignment.delete()
-    if assignment.role == "system_admin" and not person.roles.filter(role="system_admin").exists():
+    forget_scope(person)
+
+
+@transaction.atomic
+def grant_superuser(person, *, by=None, reason=""):
+    """Make ``person`` the site-wide superuser: every district, and the admin site.
+
+    Separate from any role (a system_admin role is scoped to its district) and only
+    given by ``tongxin superuser grant``; the grant is written to the audit log.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if not person.is_active:
+        raise ServiceError("inactive", _("A deactivated account cannot be a superuser."))
+    if not person.is_superuser:
+        person.is_superuser = True
+        person.save(update_fields=["is_superuser"])
+        audit.record(audit.SUPERUSER_GRANTED, person, actor=by, reason=reason)
+        forget_scope(person)
+    return person
+
+
+@transaction.atomic
+def revoke_superuser(person, *, by=None, reason=""):
+    """Take the site-wide superuser away from ``person``; written to the audit log."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.is_superuser:
         person.is_superuser = False
         person.save(update_fields=["is_superuser"])
-    forget_scope(person)
+        audit.record(audit.SUPERUSER_REVOKED, person, actor=by, reason=reason)
+        forget_scope(person)
+    return person
+
+
+@transaction.atomic
+def end_sign_ins(person, *, by=None, reason="signed_out_everywhere"):
+    """End every live sign-in of ``person``: their sessions and their API tokens.
+
+    Raising ``sign_in_generation`` changes the hash that sessions and tokens carry
+    (Person._get_session_auth_hash), so each is refused at its next use, whichever
+    worker or device holds it.
+    """
+    Person.objects.filter(pk=person.pk).update(sign_in_generation=F("sign_in_generation") + 1)
+    person.refresh_from_db(fields=["sign_in_generation"])
+    record_event("person.sign_ins_ended", person, actor=by, place=person.household, reason=reason)
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.widgets import DateInput
+
 
 class AuditFilter(forms.Form):
     kind = forms.ChoiceField(label=_("What"), required=False, choices=[
@@ -9,4 +11,4 @@ class AuditFilter(forms.Form):
         ("read", _("Reads of personal details")),
     ])
     day = forms.DateField(label=_("Day"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+                          widget=DateInput())

@@ -11,8 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import audit
+from tongxin.deadlines.selectors import calendar_gaps
 from tongxin.kernel import registry
-from tongxin.matters.selectors import my_matters, work_summary
+from tongxin.matters.rules import board_compounds
+from tongxin.matters.selectors import (
+    area_summary,
+    my_matters,
+    results_to_inspect,
+    results_to_rate,
+    whistle_summary,
+    work_summary,
+)
 from tongxin.orgs.models import Organisation
 from tongxin.people.audit import record_contact_read
 from tongxin.people.models import Person, RoleAssignment
@@ -39,7 +48,17 @@ def home(request):
         context["place_counts"] = place_counts(user)
         if request.user.has_perm("people.list_people"):
             context["people_count"] = Person.objects.visible_to(user).count()
-        context["work"] = work_summary(user)
+        now = timezone.now()
+        context["work"] = work_summary(user, now=now)
+        context["whistles"] = whistle_summary(user, now=now)
+        context["area"] = area_summary(user, now=now)
+        if user.has_perm("matters.inspect_results"):
+            context["to_inspect"] = results_to_inspect(user).count()
+        # The boards one inspects or serves (all of them, for a superuser, is no shortcut).
+        context["boards"] = [] if user.is_superuser else list(board_compounds(user))
+        context["nothing_to_do"] = all(
+            context.get(key) is None for key in ("work", "whistles", "area", "to_inspect"))
+        context["calendar_gaps"] = calendar_gaps(user)
         return render(request, "portal/home_staff.html", context)
     household = user.household
     if household is not None:
@@ -51,6 +70,7 @@ def home(request):
             household.ancestors().filter(kind=PlaceKind.COMPOUND).values_list("code", flat=True).first()
         )
     context["my_matters"] = my_matters(user, limit=5)
+    context["to_rate"] = list(results_to_rate(user).order_by("resolved_at", "pk")[:5])
     return render(request, "portal/home_resident.html", context)
 
 
@@ -119,6 +139,9 @@ AUDIT_LABELS = {
     audit.SIGN_IN_FAILED: _("Failed sign-in"),
     audit.EXPORT: _("Export"),
     audit.READ: _("Read personal details"),
+    audit.SUPERUSER_GRANTED: _("Made superuser"),
+    audit.SUPERUSER_REVOKED: _("Superuser taken away"),
+    audit.ADMIN_CHANGE: _("Change in the admin"),
 }
 # What was read or exported (the ``what`` of audit.record_read / record_export). An app
 # may also declare its own in its manifest (registry ``audited_reads``).

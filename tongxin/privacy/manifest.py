@@ -5,4 +5,5 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.kernel import registry
 
-registry.register("privacy", audited_reads={"my_data": _("all of one's own data")})
+registry.register("privacy", audited_reads={"my_data": _("all of one's own data")},
+                  xlsx_exports=["privacy:export"])

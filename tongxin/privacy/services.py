@@ -10,7 +10,6 @@ ratings, inspections, timeline events): their foreign keys keep pointing at the
 person's row, which no longer says who they were. Counts and rates do not change.
 """
 
-import io
 import json
 
 from django.contrib.auth import get_user_model
@@ -18,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.core import xlsx
 from tongxin.core.models import record_event
 from tongxin.kernel import registry
 from tongxin.people.personal_data import anonymised_name  # noqa: F401  (the name erased rows carry)
@@ -48,24 +48,21 @@ def _cell(value):
 
 
 def export_xlsx(person):
-    """Return the person's data as a workbook: one sheet per section, the profile first."""
-    from openpyxl import Workbook
+    """Return the person's data as a workbook: one sheet per section, the profile first.
 
+    What the person typed is written as text, never as a formula (core.xlsx)."""
     data = personal_data(person)
-    book = Workbook()
-    book.remove(book.active)
+    book = xlsx.new_workbook()
     for section in sections():
-        sheet = book.create_sheet(str(section.title)[:31])
+        sheet = xlsx.add_sheet(book, section.title)
         if section.record:  # one record: a row per field, its label then its value
             for column in section.columns:
-                sheet.append([str(column.label), _cell(data[section.key][column.key])])
+                xlsx.append(sheet, [column.label, _cell(data[section.key][column.key])])
             continue
-        sheet.append([str(column.label) for column in section.columns])
+        xlsx.append(sheet, [column.label for column in section.columns])
         for row in data[section.key]:
-            sheet.append([_cell(row[column.key]) for column in section.columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+            xlsx.append(sheet, [_cell(row[column.key]) for column in section.columns])
+    return xlsx.to_bytes(book)
 
 
 @transaction.atomic

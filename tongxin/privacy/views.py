@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tongxin.core import audit
+from tongxin.core import audit, xlsx
 from tongxin.privacy import services
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFIRM_WORD = gettext_lazy("DELETE")
 
 
@@ -36,14 +35,16 @@ def home(request):
 @require_GET
 def export(request, fmt):
     if fmt == "json":
-        body, content_type = services.export_json(request.user), "application/json; charset=utf-8"
+        body = services.export_json(request.user)
     elif fmt == "xlsx":
-        body, content_type = services.export_xlsx(request.user), XLSX
+        body = services.export_xlsx(request.user)
     else:
         raise Http404
     audit.record_export(request, request.user, what="my_data", format=fmt,
                         place=audit.PlaceOf(audit.home_code(request.user)))
-    response = HttpResponse(body, content_type=content_type)
+    if fmt == "xlsx":
+        return xlsx.response(request, body, "tongxin-my-data.xlsx")
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="tongxin-my-data.{fmt}"'
     response["Cache-Control"] = "no-store"
     return response

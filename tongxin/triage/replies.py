@@ -280,15 +280,55 @@ def _relevance(matter, what_was_done, standard):
     question = question_text(matter.title, matter.description)
     _cosine, z = relevance_scores([question], [reply])
     score = _rounded(z[0])
-    threshold = settings["threshold"]
-    if score is None or score < threshold:
-        return Finding("low_relevance", WARNING, _(
-            "The reply does not seem to address what the resident asked: “%(title)s” "
-            "(relevance %(score)s; replies that answer the question score at least "
-            "%(threshold)s). Say what was done about it.") % {
-                "title": matter.title, "score": "–" if score is None else f"{score:.2f}",
-                "threshold": f"{threshold:.2f}"}, score)
+    if score is None or score < settings["threshold"]:
+        # The worker reads what seems missing in the matter's own words; the score stays
+        # in the finding (and the event's data), never in the message.
+        return Finding("low_relevance", WARNING, _relevance_message(matter, reply), score)
     return None
+
+
+def _relevance_message(matter, reply):
+    terms = missing_terms(matter, reply)
+    if terms:
+        return _("The reply does not say what was done about %(terms)s, which the resident "
+                 "raised. Say what was done about it and how it turned out.") % {
+                     "terms": "、".join(f"“{term}”" for term in terms)}
+    return _("The reply does not seem to answer what the resident raised: “%(title)s”. "
+             "Say what was done about it and how it turned out.") % {"title": matter.title}
+
+
+# Words of almost every message that say nothing about this one ("问题", "小区", "希望").
+_STOP_TERMS = frozenset("""
+    问题 反映 关于 请求 希望 投诉 咨询 建议 市民 业主 情况 相关 部门 政府 领导 解决 严重 存在
+    为何 什么 一下 能否 是否 我们 请问 要求 举报 处理 怎么 如何 为什么 何时 恳请 强烈 尊敬
+    呼吁 迫切 能不能 可否 申请 管理 有关 以及 进行 没有 还是 小区 社区 街道 附近 周边 居民
+    群众 老百姓 网友 已经 一直 现在 每天 天天 晚上 每天晚上 白天 时候 星期 一个 多月 经常
+    非常 导致 困难 麻烦 影响 物业 业委会 网格员
+""".split())
+_TERM = re.compile(r"^[\u3400-\u9fff]{2,}$")
+# Nouns, names, verbal nouns and set phrases: what a matter is about, not how it is told.
+_KEY_POS = ("n", "nr", "ns", "nt", "nz", "vn", "nw", "an", "l", "i")
+
+
+def missing_terms(matter, reply, limit=3):
+    """Return up to ``limit`` key words of the matter that ``reply`` does not use, most
+    telling first, e.g. ["路灯", "灯不亮"]: the nouns and set phrases jieba ranks highest
+    by TF-IDF in its title and description (jieba ships its dictionary)."""
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(60)
+    reply = reply or ""
+    terms = []
+    text = question_text(matter.title, matter.description)
+    for term in jieba.analyse.extract_tags(text, topK=limit * 5, allowPOS=_KEY_POS):
+        if (not _TERM.match(term) or term in _STOP_TERMS or term in reply
+                or any(term in kept or kept in term for kept in terms)):
+            continue
+        terms.append(term)
+        if len(terms) == limit:
+            break
+    return terms
 
 
 def _basis_and_standard(basis, standard):

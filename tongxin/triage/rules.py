@@ -1,9 +1,10 @@
 """Who may read and change a district's routing table and retrain its suggester.
 
 The district governance office and system administrators (where they hold the role:
-at the district or above) keep the table; staff who work on matters and department
-staff may read it, to know where a matter will go; residents, partner units, property
-companies and owners' committees do not see it.
+at the district or above) keep the table; staff who hear and handle matters may read
+it, to know where a matter will go. Nobody else routes a matter, so nobody else sees
+it: residents, building heads, mediators, legal advisers, police, departments, partner
+units, property companies and owners' committees.
 """
 
 import rules
@@ -11,13 +12,13 @@ from django.db.models import Q
 
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import scope_for
-from tongxin.matters.rules import MATTER_ROLES
+from tongxin.matters.rules import HANDLER_ROLES
 from tongxin.people.choices import Role
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
 EDITOR_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.SYSTEM_ADMIN})
-READER_ROLES = MATTER_ROLES | {Role.DEPARTMENT_STAFF} | EDITOR_ROLES
+READER_ROLES = HANDLER_ROLES | EDITOR_ROLES
 
 
 def districts_for(user, roles):

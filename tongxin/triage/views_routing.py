@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.kernel.errors import PermissionDenied, ServiceError
+from tongxin.matters.categories import resident_kind_for, resident_kinds
 from tongxin.matters.services import district_of
 from tongxin.triage import runtime, services
 from tongxin.triage.forms import RoutingRuleForm, TypedForm, handler_value
@@ -154,9 +155,25 @@ def raise_hint(request):
     if household is None:
         raise Http404
     title, description = TypedForm(request.GET).text()
-    suggestions = []
-    if len(title) + len(description) >= 6:
-        district = district_of(household)
-        suggestions = runtime.suggest(district.pk, title, description, leaves_only=True)
     return render(request, "triage/_raise_suggestions.html",
-                  {"suggestions": suggestions, "target": "id_category"})
+                  {"suggestions": resident_suggestions(household, title, description),
+                   "target": "id_category"})
+
+
+def resident_suggestions(household, title, description):
+    """Return the entries of the resident's short list of kinds (matters.categories) that
+    the suggester reads in the text, best first: each chip is one of the list's options,
+    named as the list names it. A suggestion outside the list's kinds is dropped."""
+    if len(title) + len(description) < 6:
+        return []
+    district = district_of(household)
+    suggested = runtime.suggest(district.pk, title, description, leaves_only=True)
+    if not suggested:
+        return []
+    kinds = resident_kinds(district)
+    chosen = []
+    for item in suggested:
+        kind = resident_kind_for(item.category, kinds)
+        if kind is not None and kind not in chosen:
+            chosen.append(kind)
+    return chosen

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.kernel.errors import ServiceError
-from tongxin.webhooks import services
+from tongxin.webhooks import network, services
 from tongxin.webhooks.choices import event_choices
 from tongxin.webhooks.models import Delivery, DeliveryAttempt, Subscription
 
@@ -73,9 +73,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
         messages.success(request, _("New secrets issued: the partners must switch to them."))
 
 
+def _error(text):
+    """Show a stored error as its category's words, translated (network.ERRORS)."""
+    return network.error_label(text) if text else "-"
+
+
 class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
-    fields = readonly_fields = ["at", "status_code", "error", "duration_ms"]
+    fields = readonly_fields = ["at", "status_code", "error_category", "duration_ms"]
     extra = 0
     can_delete = False
 
@@ -84,6 +89,10 @@ class DeliveryAttemptInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("error"))
+    def error_category(self, attempt):
+        return _error(attempt.error)
 
 
 @admin.register(Delivery)
@@ -96,7 +105,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = readonly_fields = [
         "subscription", "event", "subject", "status", "attempts", "next_attempt_at",
-        "last_status_code", "last_error", "created_at", "delivered_at", "payload_json",
+        "last_status_code", "last_error_category", "created_at", "delivered_at", "payload_json",
     ]
     inlines = [DeliveryAttemptInline]
     actions = ["send_again"]
@@ -108,6 +117,10 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.display(description=_("subject"))
     def subject(self, delivery):
         return f"{delivery.subject_type} #{delivery.subject_id}" if delivery.subject_type else "-"
+
+    @admin.display(description=_("last error"))
+    def last_error_category(self, delivery):
+        return _error(delivery.last_error)
 
     @admin.display(description=_("payload"))
     def payload_json(self, delivery):

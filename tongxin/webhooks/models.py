@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.kernel.errors import ServiceError
+from tongxin.webhooks import network
 from tongxin.webhooks.choices import DeliveryStatus, event_names
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -26,6 +27,26 @@ def is_local_host(host):
 
 def validate_webhook_url(url):
     """Refuse a URL that a webhook may not be sent to.
+
+    Its form (``validate_webhook_url_form``), and where it leads: a host that is, or
+    resolves to, an address inside a private or special network is refused unless
+    settings.TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS names it (network.py). Every
+    delivery checks the address again when it connects.
+    """
+    parts = validate_webhook_url_form(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        network.check_host(parts.hostname, port)
+    except network.Refused:
+        raise ServiceError(
+            "webhook_url_internal",
+            _("Webhooks are sent to public internet addresses only: this address is, or "
+              "leads to, a private, local or reserved network."),
+        ) from None
+
+
+def validate_webhook_url_form(url):
+    """Refuse a URL whose form a webhook may not take; return it split.
 
     HTTPS everywhere; plain HTTP only while DEBUG is on or to this machine itself
     (a receiver on 127.0.0.1 or localhost), so that a signed payload never crosses a
@@ -48,6 +69,7 @@ def validate_webhook_url(url):
             "webhook_url_insecure",
             _("Webhooks are sent over HTTPS only (plain http:// only to this machine)."),
         )
+    return parts
 
 
 def validate_event_types(value):

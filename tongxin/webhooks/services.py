@@ -14,13 +14,10 @@ after sending, a retry racing a slow answer) and should ignore a repeated
 
 import hashlib
 import hmac
-import http.client
 import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -29,17 +26,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.core.masking import mask_contacts_in_text
 from tongxin.core.models import record_event
 from tongxin.kernel import registry
 from tongxin.kernel.errors import ServiceError
+from tongxin.webhooks import network
 from tongxin.webhooks.choices import DeliveryStatus, event_names
 from tongxin.webhooks.models import (
     Delivery,
     DeliveryAttempt,
     Subscription,
-    is_local_host,
     validate_event_types,
     validate_webhook_url,
+    validate_webhook_url_form,
 )
 from tongxin.webhooks.transitions import DELIVERY_FLOW
 
@@ -54,15 +53,14 @@ BACKOFF = (
     timedelta(hours=12),
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
-TIMEOUT_SECONDS = 5
 # A sender claims a delivery by moving its next attempt this far ahead, so that the
 # task and the retry scan never POST it at the same time; a sender that dies leaves
 # the delivery to the scan once the claim runs out.
 CLAIM = timedelta(minutes=5)
-RESPONSE_READ_LIMIT = 64 * 1024
 USER_AGENT = "Tongxin-Webhooks/1"
-
-
+# How old (or how far ahead) a signed timestamp a receiver accepts, against replays.
+SIGNATURE_TOLERANCE = 300
+# Contacts a resident may type into a title or any text a payload carries.
 # --- subscriptions ---------------------------------------------------------------------------
 
 
@@ -136,6 +134,21 @@ def _iso(dt):
     return timezone.localtime(dt).isoformat() if dt else None
 
 
+def mask_contacts(value):
+    """Return ``value`` (a payload, nested) with mobile and ID-card numbers in its text masked.
+
+    Apps declare payloads without personal data, but a title is what a resident typed:
+    "路灯坏了请回电13912345678" must reach a partner as "…139****5678".
+    """
+    if isinstance(value, str):
+        return mask_contacts_in_text(value)
+    if isinstance(value, dict):
+        return {key: mask_contacts(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_contacts(item) for item in value]
+    return value
+
+
 def occurred_at(event):
     """Return when ``event`` happened, in local time: its payload's ``at`` (ISO), or now."""
     try:
@@ -179,7 +192,8 @@ def create_deliveries(event):
         part = webhook_event.payload(event) if subscriptions else None
         if part is None:
             continue
-        body = {"type": webhook_event.name, "occurred_at": occurred_at(event), **part}
+        body = mask_contacts({"type": webhook_event.name, "occurred_at": occurred_at(event),
+                              **part})
         for subscription in subscriptions:
             delivery = Delivery.objects.create(
                 subscription=subscription, event_type=webhook_event.name,
@@ -210,24 +224,40 @@ def _send_on_commit(delivery_ids):
 # --- signing -------------------------------------------------------------------------------
 
 
-def sign(secret, timestamp, body):
-    """Return the signature header value for ``body`` (bytes) sent at ``timestamp``."""
-    message = str(timestamp).encode() + b"." + body
+def sign(secret, timestamp, body, *, delivery, event):
+    """Return the signature header value for ``body`` (bytes) of ``delivery`` (its id) of
+    ``event`` (its name), sent at ``timestamp``: HMAC-SHA256 of
+    "<timestamp>.<delivery>.<event>.<body>" with the subscription's secret."""
+    message = f"{timestamp}.{delivery}.{event}.".encode() + body
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify_signature(secret, timestamp, body, header, *, tolerance=None, now=None):
-    """Return whether ``header`` (X-Tongxin-Signature) signs ``body`` sent at ``timestamp``.
+def _header(headers, name):
+    wanted = name.lower()
+    for key, value in headers.items():
+        if str(key).lower() == wanted:
+            return str(value).strip()
+    return ""
 
-    For receivers: pass the raw body as received. With ``tolerance`` (seconds) an old
-    or future timestamp is refused as well, against replays.
+
+def verify_signature(secret, headers, body, *, tolerance=SIGNATURE_TOLERANCE, now=None):
+    """Return whether a request's headers sign ``body`` for this subscription's ``secret``.
+
+    For receivers: pass the request's headers (any mapping; names in any case) and the raw
+    body as received. The signature covers the timestamp, the delivery id, the event and
+    the body; a timestamp more than ``tolerance`` seconds old or ahead (five minutes
+    unless told otherwise; None turns the check off) is refused, against replays.
     """
-    if not secret or not timestamp or not header:
+    timestamp = _header(headers, "X-Tongxin-Timestamp")
+    delivery = _header(headers, "X-Tongxin-Delivery")
+    event = _header(headers, "X-Tongxin-Event")
+    signature = _header(headers, "X-Tongxin-Signature")
+    if not (secret and timestamp and delivery and event and signature):
         return False
     if isinstance(body, str):
         body = body.encode("utf-8")
-    expected = sign(secret, timestamp, body).encode()
-    if not hmac.compare_digest(expected, str(header).strip().encode("utf-8", "replace")):
+    expected = sign(secret, timestamp, body, delivery=delivery, event=event).encode()
+    if not hmac.compare_digest(expected, signature.encode("utf-8", "replace")):
         return False
     if tolerance is not None:
         try:
@@ -241,52 +271,22 @@ def verify_signature(secret, timestamp, body, header, *, tolerance=None, now=Non
 # --- sending ----------------------------------------------------------------------------------
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer other than 2xx: following it would resend the body elsewhere."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def _opener(url):
-    handlers = [_NoRedirects()]
-    if is_local_host(urlsplit(url).hostname):
-        handlers.append(urllib.request.ProxyHandler({}))  # never send loopback via a proxy
-    return urllib.request.build_opener(*handlers)
-
-
-def _short(error):
-    text = str(error) or type(error).__name__
-    return text[:200]
-
-
-def post(url, body, headers):
-    """POST ``body`` and return (HTTP status or None, error text or "")."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _opener(url).open(request, timeout=TIMEOUT_SECONDS) as response:
-            response.read(RESPONSE_READ_LIMIT)
-            status = response.status
-    except urllib.error.HTTPError as error:
-        error.close()
-        return error.code, f"HTTP {error.code}"
-    except urllib.error.URLError as error:
-        return None, _short(error.reason)
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        return None, _short(error)
-    if 200 <= status < 300:
-        return status, ""
-    return status, f"HTTP {status}"
-
-
 def _refusal(subscription):
     if not subscription.active:
         return "subscription inactive"
     try:
-        validate_webhook_url(subscription.url)
+        validate_webhook_url_form(subscription.url)
     except ServiceError:
         return "address refused (https required)"
     return ""
+
+
+def _addresses(parts):
+    """Return the addresses to connect to for the split URL ``parts``, checked now (the
+    name may resolve elsewhere than when subscribed); raise network.Refused or
+    network.LookupFailed."""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return network.destinations(parts.hostname, port)
 
 
 def deliver(delivery, *, now=None):
@@ -303,7 +303,14 @@ def deliver(delivery, *, now=None):
     if not claimed or delivery is None:
         return delivery
     subscription = delivery.subscription
-    refusal = _refusal(subscription)
+    refusal, parts, addresses = _refusal(subscription), urlsplit(subscription.url), []
+    if not refusal:
+        try:
+            addresses = _addresses(parts)
+        except network.Refused:
+            refusal = network.NOT_ALLOWED
+        except network.LookupFailed:
+            pass  # a failed attempt, retried along BACKOFF
     if refusal:
         delivery.next_attempt_at, delivery.last_error = None, refusal
         DELIVERY_FLOW.apply(delivery, "refuse", by=None,
@@ -319,10 +326,14 @@ def deliver(delivery, *, now=None):
         "X-Tongxin-Event": delivery.event_type,
         "X-Tongxin-Delivery": str(delivery.pk),
         "X-Tongxin-Timestamp": timestamp,
-        "X-Tongxin-Signature": sign(subscription.secret, timestamp, body),
+        "X-Tongxin-Signature": sign(subscription.secret, timestamp, body,
+                                    delivery=delivery.pk, event=delivery.event_type),
     }
     started = time.monotonic()
-    status_code, error = post(subscription.url, body, headers)
+    if addresses:
+        status_code, error = network.post(parts, addresses, body, headers)
+    else:
+        status_code, error = None, network.LOOKUP_FAILED
     duration_ms = int((time.monotonic() - started) * 1000)
     return _record(delivery, attempted_at, status_code, error, duration_ms)
 

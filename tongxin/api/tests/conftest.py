@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tongxin.api.keys import issue_key
+from tongxin.api.tokens import issue_token
 from tongxin.people.choices import Role
 from tongxin.people.services import assign_role, create_person
 from tongxin.places.choices import PlaceKind as K
@@ -32,8 +32,7 @@ def api():
         client = APIClient()
         headers = {}
         if person is not None:
-            token, _created = Token.objects.get_or_create(user=person)
-            headers["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+            headers["HTTP_AUTHORIZATION"] = f"Token {issue_token(person)[1]}"
         if key is not None:
             headers["HTTP_X_API_KEY"] = key
         if language is not None:

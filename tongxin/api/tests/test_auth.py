@@ -1,10 +1,11 @@
 """Signing API requests: tokens for apps, API keys for partner systems, the pages' session."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tongxin.api.keys import issue_key, revoke_key
+from tongxin.api.models import AccessToken
+from tongxin.api.tokens import _digest
 from tongxin.conftest import PASSWORD
 from tongxin.people.choices import Role
 
@@ -18,14 +19,14 @@ def test_a_user_name_and_password_get_a_token_that_signs_requests(world):
     assert response.status_code == 200
     token = response.json()["token"]
     assert response.json()["person"] == {"id": world.resident.pk, "full_name": "张小明"}
-    assert Token.objects.get(key=token).user == world.resident
+    assert AccessToken.objects.get(key_hash=_digest(token)).person == world.resident
     me = APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}")
     assert me.status_code == 200
     assert me.json()["id"] == world.resident.pk
     assert me.json()["api_key"] is None
 
 
-def test_a_phone_number_signs_in_too_and_gets_the_same_token(world):
+def test_a_phone_number_signs_in_too_and_every_sign_in_gets_a_new_token(world):
     first = APIClient().post("/api/v1/auth/token/",
                              {"username": "resident", "password": PASSWORD}, format="json")
     second = APIClient().post("/api/v1/auth/token/",
@@ -33,7 +34,10 @@ def test_a_phone_number_signs_in_too_and_gets_the_same_token(world):
                               format="json")
 
     assert second.status_code == 200
-    assert second.json()["token"] == first.json()["token"]
+    assert second.json()["token"] != first.json()["token"]
+    for answer in (first, second):
+        me = APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {answer.json()['token']}")
+        assert me.json()["id"] == world.resident.pk
 
 
 def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_account(world, settings):
@@ -51,7 +55,22 @@ def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_account(worl
     assert wrong.json()["error"] == {"code": "invalid_credentials", "message": "用户名或密码错误。"}
     assert locked.status_code == 403
     assert locked.json()["error"]["code"] == "account_locked"
-    assert not Token.objects.filter(user=world.resident).exists()
+    assert not AccessToken.objects.filter(person=world.resident).exists()
+
+
+def test_failures_under_the_phone_number_lock_the_user_name_too(world, settings):
+    """Issue 16 item 6, through the API: the account is locked, not the identifier."""
+    settings.TONGXIN_LOGIN_MAX_FAILURES = 2
+    client = APIClient()
+    for _ in range(2):
+        client.post("/api/v1/auth/token/", {"username": world.resident.phone, "password": "no"},
+                    format="json")
+
+    locked = client.post("/api/v1/auth/token/", {"username": "resident", "password": PASSWORD},
+                         format="json")
+
+    assert locked.status_code == 403
+    assert locked.json()["error"]["code"] == "account_locked"
 
 
 def test_without_credentials_the_answer_is_401_not_authenticated(world):

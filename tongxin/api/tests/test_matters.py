@@ -240,6 +240,28 @@ def test_photos_come_with_a_multipart_raise_and_are_served_to_who_may_see(world,
     assert api(world.other_street).get(photo["url"]).status_code == 404
 
 
+def test_photos_too_large_together_are_refused_with_a_400_and_nothing_stored(
+        world, parking, api, settings):
+    """Nine 6300x6300 PNGs: refused from their headers, before any is decoded."""
+    settings.TONGXIN_PHOTO_MAX_DECODED_PIXELS = 60_000_000
+    side = Image.new("L", (6300, 6300))
+    data = io.BytesIO()
+    side.save(data, format="PNG")
+    photos = []
+    for n in range(9):
+        out = io.BytesIO(data.getvalue())
+        out.name = f"{n}.png"
+        photos.append(out)
+    before = Matter.objects.count()
+
+    response = api(world.resident).post("/api/v1/matters/", {**body(parking), "photos": photos},
+                                        format="multipart")
+
+    assert response.status_code == 400, response.json()
+    assert "photos" in str(response.json())
+    assert Matter.objects.count() == before
+
+
 def test_a_huge_or_unknown_id_is_404(world, api):
     client = api(world.by_role[Role.DISTRICT_OFFICER])
 

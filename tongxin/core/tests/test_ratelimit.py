@@ -75,10 +75,11 @@ def test_successful_sign_ins_do_not_count(client, world):
 def test_a_resident_raising_too_often_is_refused_and_nothing_is_stored(client, world, parking):
     client.force_login(world.resident)
     data = {"title": "小区东门电动车乱停放", "description": "东门口每天晚上堆满电动车。",
-            "category": parking.pk}
+            "category": parking.pk, "place": "building"}
     with override_settings(TONGXIN_RATE_LIMITS={"raise": (2, 3600)}):
         for n in range(2):
-            client.post(reverse("matters:raise"), {**data, "idempotency_key": f"k{n}"})
+            assert client.post(reverse("matters:raise"),
+                               {**data, "idempotency_key": f"k{n}"}).status_code == 302
         before = Matter.objects.count()
         refused = client.post(reverse("matters:raise"), {**data, "idempotency_key": "k9"})
     assert refused.status_code == 429
@@ -95,13 +96,8 @@ def test_support_votes_are_limited(client, world, new_matter):
 
 
 def test_api_writes_are_limited_with_the_api_error_body(world, new_matter):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
     matter = new_matter()
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=world.neighbour)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = _api_client(world.neighbour)
     url = reverse("api:matter-support", args=[matter.pk])
     with override_settings(TONGXIN_RATE_LIMITS={"support": (5, 3600), "api_write": (1, 60)}):
         assert client.post(url).status_code == 200
@@ -131,3 +127,84 @@ def test_limits_are_per_person_not_shared(client, world, parking):
         client.force_login(world.by_role[Role.COMMUNITY_SECRETARY])
         assert client.get(reverse("matters:record")).status_code == 200
         assert client.post(reverse("matters:record"), {}).status_code != 429
+
+
+def test_the_admin_sign_in_is_under_the_same_per_address_limit(client, world):
+    """Issue 16 item 31: /admin/login/ counts failures with the sign-in page."""
+    with override_settings(TONGXIN_RATE_LIMITS={"sign_in_failures": (3, 900)}):
+        for _ in range(2):
+            assert client.post("/admin/login/", {"username": "admin", "password": "x"}
+                               ).status_code == 200
+        assert _fail_sign_in(client).status_code == 200  # the pages share the count
+        refused = client.post("/admin/login/",
+                              {"username": "system_admin", "password": PASSWORD})
+        assert refused.status_code == 429
+        assert int(refused["Retry-After"]) > 0
+        assert _fail_sign_in(client).status_code == 429
+
+
+def _api_client(person):
+    from rest_framework.test import APIClient
+
+    from tongxin.api.tokens import issue_token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person)[1]}")
+    return client
+
+
+def _raise_body(parking, n):
+    return {"title": "小区东门电动车乱停放", "description": f"东门口每天晚上堆满电动车 {n}。",
+            "category": parking.pk}
+
+
+def test_the_raise_limit_holds_on_the_api_too_with_a_json_429(world, parking):
+    """Issue 16 item 7: one limit per action, whatever the interface."""
+    client = _api_client(world.resident)
+    with override_settings(TONGXIN_RATE_LIMITS={"raise": (2, 3600)}):
+        for n in range(2):
+            assert client.post("/api/v1/matters/", _raise_body(parking, n),
+                               format="json").status_code == 201
+        before = Matter.objects.count()
+        refused = client.post("/api/v1/matters/", _raise_body(parking, 9), format="json")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "throttled"
+    assert refused.json()["error"]["message"]
+    assert int(refused["Retry-After"]) > 0
+    assert Matter.objects.count() == before
+
+
+def test_raises_on_the_pages_and_the_api_share_one_count(client, world, parking):
+    client.force_login(world.resident)
+    api = _api_client(world.resident)
+    with override_settings(TONGXIN_RATE_LIMITS={"raise": (2, 3600)}):
+        assert client.post(reverse("matters:raise"), {**_raise_body(parking, 1), "place": "building",
+                           "idempotency_key": "w1"}).status_code == 302
+        assert api.post("/api/v1/matters/", _raise_body(parking, 2),
+                        format="json").status_code == 201
+        refused = client.post(reverse("matters:raise"),
+                              {**_raise_body(parking, 3), "place": "building",
+                               "idempotency_key": "w3"})
+        assert refused.status_code == 429
+        assert api.post("/api/v1/matters/", _raise_body(parking, 4),
+                        format="json").status_code == 429
+
+
+def test_a_retried_raise_with_its_idempotency_key_does_not_count_again(world, parking):
+    client = _api_client(world.resident)
+    with override_settings(TONGXIN_RATE_LIMITS={"raise": (1, 3600)}):
+        first = client.post("/api/v1/matters/", _raise_body(parking, 1), format="json",
+                            HTTP_IDEMPOTENCY_KEY="same")
+        again = client.post("/api/v1/matters/", _raise_body(parking, 1), format="json",
+                            HTTP_IDEMPOTENCY_KEY="same")
+    assert (first.status_code, again.status_code) == (201, 200)
+
+
+def test_staff_recording_through_the_api_count_against_the_record_limit(world, parking):
+    worker = world.by_role[Role.GRID_WORKER]
+    client = _api_client(worker)
+    body = {**_raise_body(parking, 1), "place": world.b1.code, "contact_name": "来电群众"}
+    with override_settings(TONGXIN_RATE_LIMITS={"record": (1, 3600), "raise": None}):
+        assert client.post("/api/v1/matters/", body, format="json").status_code == 201
+        assert client.post("/api/v1/matters/", {**body, "description": "又一次。"},
+                           format="json").status_code == 429

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tongxin.deadlines import services
+from tongxin.deadlines import national
+from tongxin.deadlines.models import CalendarDay
 from tongxin.matters.models import Category
 
 # The first scan tests start on the eve of China's 2026 National Day holiday (Oct 1-7).
@@ -27,8 +28,12 @@ def categories(world):
 
 @pytest.fixture
 def calendar_2026(world):
-    """Load China's 2026 holidays and make-up working days into the world's district."""
-    services.load_calendar(world.district, services.read_calendar(services.bundled_calendar(2026)))
+    """Return the world's district, with no calendar day of its own.
+
+    China's 2026 holidays and make-up working days come from the national arrangement
+    (deadlines.national), so tests that use this fixture prove it is applied.
+    """
+    assert not CalendarDay.objects.filter(district=world.district).exists()
     return world.district
 
 
@@ -37,3 +42,9 @@ def frozen(time_machine):
     """Stop the clock on the eve of National Day 2026, 16:00 in Shanghai."""
     time_machine.move_to(EVE_OF_NATIONAL_DAY, tick=False)
     return time_machine
+
+
+@pytest.fixture
+def weekdays_only(monkeypatch):
+    """Count Monday to Friday only, as for a year the national arrangement does not cover."""
+    monkeypatch.setattr(national, "covered_years", frozenset)

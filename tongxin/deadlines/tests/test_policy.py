@@ -67,8 +67,9 @@ def test_a_whistled_department_reports_in_within_2_hours_for_an_emergency(world,
     assert due(world, Stage.WHISTLE_REPORT, emergency=True) == at("2026-09-30 18:00")
 
 
-def test_a_whistled_department_answers_within_10_working_days(world, frozen):
-    # Without a calendar only weekends are skipped: Oct 1, 2, 5 … 9, 12, 13, 14.
+def test_a_whistled_department_answers_within_10_working_days(world, frozen, weekdays_only):
+    # For a year without the national arrangement only weekends are skipped:
+    # Oct 1, 2, 5 … 9, 12, 13, 14.
     assert due(world, Stage.WHISTLE_ANSWER) == at("2026-10-14 16:00")
 
 
@@ -131,7 +132,7 @@ def test_a_district_emergency_rule_overrides_the_emergency_default(world, frozen
     assert due(world, Stage.HEAR) == at("2026-10-01 16:00")  # ordinary matters keep 24 h
 
 
-def test_a_general_district_rule_does_not_lengthen_handle_now(world, frozen):
+def test_a_general_district_rule_does_not_lengthen_handle_now(world, frozen, weekdays_only):
     rule(world, Stage.HANDLE, 7, Unit.WORKING_DAYS)
     assert due(world, Stage.HANDLE, kind=Kind.IMMEDIATE) == at("2026-10-01 16:00")
     assert due(world, Stage.HANDLE, kind=Kind.ESCALATE) == at("2026-10-09 16:00")
@@ -142,7 +143,7 @@ def test_a_district_can_lengthen_the_answer_limit_in_calendar_days(world, frozen
     assert due(world, Stage.WHISTLE_ANSWER) == at("2026-10-15 16:00")
 
 
-def test_another_district_s_rules_and_calendar_do_not_apply(world, frozen):
+def test_another_district_s_rules_and_calendar_do_not_apply(world, frozen, weekdays_only):
     other = create_place(kind=PlaceKind.DISTRICT, name="别区", code="990102")
     DeadlineRule.objects.create(district=other, stage=Stage.HEAR, amount=2, unit=Unit.HOURS)
     CalendarDay.objects.create(district=other, date=date(2026, 10, 1), is_working_day=False)
@@ -227,7 +228,7 @@ def test_an_emergency_rule_never_applies_to_an_ordinary_matter(world, frozen, ca
 # --- Working days ---------------------------------------------------------------------------
 
 
-def test_working_days_skip_the_weekend(world):
+def test_working_days_skip_the_weekend(world, weekdays_only):
     assert working_days_after(world, "2026-09-11 16:00", 1) == at("2026-09-14 16:00")  # Fri→Mon
     assert working_days_after(world, "2026-09-14 09:15", 5) == at("2026-09-21 09:15")
 
@@ -237,7 +238,7 @@ def test_a_make_up_sunday_is_a_working_day(world, calendar_2026):
     assert working_days_after(world, "2026-09-18 16:00", 1) == at("2026-09-20 16:00")
 
 
-def test_without_the_calendar_the_make_up_sunday_is_a_day_off(world):
+def test_without_the_national_arrangement_the_make_up_sunday_is_a_day_off(world, weekdays_only):
     assert working_days_after(world, "2026-09-18 16:00", 1) == at("2026-09-21 16:00")
 
 

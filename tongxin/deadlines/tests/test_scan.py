@@ -106,9 +106,11 @@ def test_the_overdue_notice_names_the_matter_and_its_deadline(world, frozen, mat
     scan_deadlines()
     notice = Notice.objects.get(kind=NoticeKind.OVERDUE, recipient=world.by_role[Role.GRID_WORKER])
     with translation.override("en"):
-        assert notice.text == f"Matter {matter.number} is overdue (due 2026-10-01 16:00)."
+        assert notice.text == (f"Matter {matter.number} “{matter.title}” is overdue "
+                               "(due 2026-10-01 16:00).")
     with translation.override("zh-hans"):
-        assert notice.text == f"诉求 {matter.number} 已超期（截止时间 2026-10-01 16:00）。"
+        assert notice.text == (f"诉求 {matter.number}“{matter.title}”已超期"
+                               "（截止时间 2026-10-01 16:00）。")
 
 
 def test_the_reporter_is_not_told_of_the_internal_overdue_flag(world, frozen, matter):
@@ -190,7 +192,8 @@ def test_the_new_owner_hears_of_it_and_a_second_scan_escalates_nothing(
     assert scan_deadlines() == NO_CHANGE
 
 
-def test_each_missed_deadline_climbs_one_more_level(world, frozen, matter, auto_escalate):
+def test_each_missed_deadline_climbs_one_more_level(world, frozen, matter, auto_escalate,
+                                                    weekdays_only):
     when(frozen, "2026-10-01 16:01+08:00")
     scan_deadlines()
     when(frozen, "2026-10-20 16:00+08:00")  # past the compound's 10 working days (no calendar)
@@ -199,7 +202,7 @@ def test_each_missed_deadline_climbs_one_more_level(world, frozen, matter, auto_
     assert matter.owner_level == Level.COMMUNITY and matter.escalation_count == 2
 
 
-def test_a_whistled_matter_is_not_escalated_automatically(world, frozen, matter, auto_escalate):
+def test_a_whistled_matter_is_not_escalated_automatically(world, frozen, matter, auto_escalate, weekdays_only):
     officer = world.by_role[Role.DISTRICT_OFFICER]
     escalate(matter, by=officer, reason="跨部门问题", to_level=Level.DISTRICT)
     whistle(matter, by=officer, departments=[world.department])
@@ -245,7 +248,7 @@ def test_the_department_and_the_district_office_hear_that_it_is_late(world, froz
                                 recipient=world.by_role[Role.DISTRICT_OFFICER])
     with translation.override("en"):
         assert notice.text == (f"城管局 has not reported in on matter {matter.number} "
-                               "(due 2026-10-01 16:00).")
+                               f"“{matter.title}” (due 2026-10-01 16:00).")
 
 
 def test_a_late_department_is_flagged_once(world, frozen, whistled):
@@ -337,7 +340,7 @@ def test_e_mails_go_out_only_after_the_commit(with_email, frozen, new_matter):
     by_address = {message.to[0]: message for message in mail.outbox}
     assert set(by_address) == {"resident@example.cn", "grid@example.cn"}
     assert by_address["resident@example.cn"].body == (
-        f"您的诉求 {matter.number} 已收到，将在 2026-10-01 16:00 前受理。")
+        f"您的诉求 {matter.number}“{matter.title}”已收到，将在 2026-10-01 16:00 前受理。")
 
 
 def test_an_overdue_matter_e_mails_the_owner_and_supervisors_who_have_an_address(

@@ -6,7 +6,7 @@ import math
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.apps import apps
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tongxin.core.models import Event
 from tongxin.deadlines.models import CalendarDay, DistrictSettings
+from tongxin.deadlines.policy import add_working_days
 from tongxin.deadlines.services import scan_deadlines
 from tongxin.demo.builder import (
     DISTRICT_CODE,
@@ -396,13 +397,15 @@ def demo_matters():
     return Matter.objects.filter(district__code=DISTRICT_CODE)
 
 
-def test_the_district_has_its_category_tree_settings_and_2026_holidays(demo):
+def test_the_district_has_its_category_tree_settings_and_the_national_holidays(demo):
     district = Place.objects.get(code=DISTRICT_CODE)
     assert Category.objects.filter(district=district, parent=None, name="社区治理").exists()
     assert Category.objects.filter(district=district, name="飞线充电").exists()
     assert not DistrictSettings.objects.get(district=district).auto_escalate
-    assert CalendarDay.objects.filter(district=district).count() == 39
-    assert CalendarDay.objects.get(district=district, date=date(2026, 10, 10)).is_working_day
+    # No calendar is loaded by hand: the 2026 National Day holiday comes from the package.
+    assert not CalendarDay.objects.filter(district=district).exists()
+    eve = timezone.make_aware(datetime(2026, 9, 30, 9, 0))
+    assert timezone.localtime(add_working_days(district, eve, 1)).date() == date(2026, 10, 8)
 
 
 def test_there_are_forty_demo_matters_in_the_first_community(demo):

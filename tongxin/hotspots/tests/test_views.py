@@ -213,9 +213,15 @@ def test_the_reference_page_and_export_show_the_table(client, world):
 @pytest.mark.parametrize("role,target", [
     (Role.GRID_WORKER, "hotspots:index"),
     (Role.MEDIATOR, "hotspots:reference"),
-    (Role.PROPERTY_STAFF, "hotspots:reference"),
+    (Role.COMMUNITY_POLICE, "hotspots:reference"),
 ])
 def test_the_matter_list_links_to_the_hot_issues(client, world, role, target):
     client.force_login(world.by_role[role])
     html = client.get(reverse("matters:list")).content.decode()
     assert f'href="{reverse(target)}" data-hot-issues' in html
+
+
+def test_a_role_that_lists_no_matters_finds_the_hot_issues_on_its_home_page(client, world):
+    client.force_login(world.by_role[Role.PROPERTY_STAFF])
+    html = client.get(reverse("core:home")).content.decode()
+    assert f'href="{reverse("hotspots:reference")}" data-hot-issues' in html

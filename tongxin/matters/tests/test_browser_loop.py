@@ -81,7 +81,9 @@ def test_the_whole_loop(live_server, new_page, time_machine):
     update_person(other_staff, username="dept2")
     set_password(other_staff, DEMO_PASSWORD)
     first_department = Organisation.objects.get(kind="department", name__contains="城管局")
-    category = Category.objects.get(district__code="990101", name="飞线充电")
+    # Residents choose among a dozen neighbourhood kinds (matters.categories.RESIDENT_KINDS).
+    category = Category.objects.get(district__code="990101", name="电动车充电",
+                                    parent__name="社区治理")
 
     # 1. The resident raises a matter with a photo (说事).
     page = browser.as_user("resident")

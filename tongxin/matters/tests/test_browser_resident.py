@@ -42,7 +42,7 @@ def test_a_resident_sees_me_too_while_typing_and_supports_instead(live_server, n
     assert Support.objects.filter(matter=matter, person=world.resident).exists()
     assert Matter.objects.count() == 1  # supporting did not submit the raise form
 
-    page.select_option("select[name=category]", str(parking.pk))
+    page.select_option("select[name=category]", str(parking.parent.pk))  # the kind 停车
     page.set_input_files("input[name=photos]", files=[{
         "name": "door.jpg", "mimeType": "image/jpeg", "buffer": gps_jpeg().read()}])
     page.click("form[data-raise-form] button[type=submit]")

@@ -15,7 +15,8 @@ STAFF = set(Role) - {Role.RESIDENT}
 
 PAGES = {
     "matters:inbox": HANDLERS | {Role.DEPARTMENT_STAFF},
-    "matters:list": STAFF,
+    # Partner units, property companies and owners' committees see no matters, only boards.
+    "matters:list": STAFF - {Role.PARTNER_MEMBER, Role.PROPERTY_STAFF, Role.OWNERS_COMMITTEE},
     "matters:record": RECORDERS,
     "matters:raise": {Role.RESIDENT},  # in the world, only the resident has a household
     "matters:mine": set(Role),

@@ -88,8 +88,8 @@ def test_the_raise_page_offers_the_districts_categories_and_a_fresh_key(client, 
     assert first.status_code == 200
     form = first.context["form"]
     assert form["place"].initial == "building"
-    groups = dict(form.fields["category"].choices[1:])
-    assert (parking.pk, "停车管理 › 乱停乱放") in groups["社区治理"]
+    kinds = dict(form.fields["category"].choices[1:])  # the residents' short list
+    assert kinds[parking.parent.pk] == "停车"
     assert form["idempotency_key"].value() != second.context["form"]["idempotency_key"].value()
     assert 'hx-get="/matters/similar/"' in first.content.decode()
 
@@ -171,6 +171,20 @@ def test_a_pdf_renamed_jpg_is_refused_with_a_message_and_nothing_is_stored(clien
     assert response.status_code == 200
     assert response.context["form"].errors["photos"] == [
         "scan.jpg is not a photo (JPEG, PNG, WebP or GIF)."]
+    assert counts() == before
+
+
+def test_photos_too_large_together_are_refused_beside_the_photos_field(client, world, parking,
+                                                                       settings):
+    settings.TONGXIN_PHOTO_MAX_DECODED_PIXELS = 5_000
+    client.force_login(world.resident)
+    before = counts()
+    response = client.post(reverse("matters:raise"),
+                           raise_data(parking, photos=[gps_jpeg("a.jpg"), gps_jpeg("b.jpg")]))
+
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["photos"]
+    assert error.startswith("These photos are too large together")
     assert counts() == before
 
 

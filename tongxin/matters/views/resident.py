@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.masking import mask_name
-from tongxin.core.ratelimit import limited
+from tongxin.core.ratelimit import Limited, limited, too_many
 from tongxin.deadlines import policy
 from tongxin.deadlines.choices import Stage
 from tongxin.kernel.errors import ServiceError
@@ -95,15 +95,24 @@ def _form_messages(request, form):
 
 
 @login_required
-@limited("raise")
 def raise_matter(request):
-    """Let a resident raise a matter; a repeated submission of the same form files it once."""
+    """Let a resident raise a matter; a repeated submission of the same form files it once.
+
+    The rate limit is the service's (one count for pages and API); a person over it is
+    refused before the form and its photos are read.
+    """
     _household_or_403(request.user)
     if request.method == "POST":
+        try:
+            services.check_raise_limit(request.user, request.POST.get("idempotency_key"))
+        except Limited as error:
+            return too_many(request, error)
         form = RaiseForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
                 matter = services.raise_matter(by=request.user, **form.service_arguments())
+            except Limited as error:
+                return too_many(request, error)
             except ServiceError as error:
                 form.add_service_error(error)
             else:
@@ -217,9 +226,23 @@ def board(request, code):
             "inspect_form": InspectForm(auto_id=f"inspect{matter.pk}_%s")
             if may_inspect and resolution and not resolution.mine else None,
             "inspected": bool(resolution and resolution.mine),
+            "photos": selectors.result_photos(matter, resolution),
         })
     return render(request, "matters/board.html",
                   {"compound": compound, "page": page, "rows": rows})
+
+
+@login_required
+@require_GET
+def boards(request):
+    """Go to the board of one's compound: where one inspects results, or lives; list them
+    when there are several."""
+    compounds = list(rules.board_compounds(request.user))
+    if not compounds:
+        raise Http404
+    if len(compounds) == 1:
+        return redirect("matters:board", code=compounds[0].code)
+    return render(request, "matters/boards.html", {"compounds": compounds})
 
 
 @login_required

@@ -13,10 +13,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.masking import mask_phone
-from tongxin.core.ratelimit import limited
+from tongxin.core.ratelimit import Limited, too_many
 from tongxin.kernel import registry
 from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters import forms_staff as forms
@@ -89,6 +89,7 @@ def matter_list(request):
     form = forms.MatterFilterForm(request.GET or None, user=request.user)
     matters = selectors.matter_list(request.user, filters=form.filters(), now=now)
     page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_places(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "matters/list.html", {
@@ -196,6 +197,8 @@ def matter_act(request, pk, action):
         except ServiceError as error:
             form.add_error(None, error)
         else:
+            if hasattr(form, "release"):  # photos kept across a confirmation are published
+                form.release()
             messages.success(request, ACTIONS[action].done)
             if Matter.objects.visible_to(request.user).filter(pk=pk).exists():
                 return redirect("matters:detail", pk=pk)
@@ -207,10 +210,12 @@ def matter_act(request, pk, action):
 
 @login_required
 def photo(request, pk):
-    """Stream a matter's photo to someone who may see the matter (never a public URL)."""
-    item = Photo.objects.filter(
-        pk=pk, matter_id__in=Matter.objects.visible_to(request.user).values("pk")).first()
-    if item is None:
+    """Stream a matter's photo to someone who may see the matter, or a result's photo to
+    someone who may see the board it is published on (never a public URL)."""
+    item = Photo.objects.select_related("event", "matter__place").filter(pk=pk).first()
+    if item is None or not (
+            Matter.objects.visible_to(request.user).filter(pk=item.matter_id).exists()
+            or rules.may_see_result_photo(request.user, item)):
         raise Http404
     response = FileResponse(item.image.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
@@ -265,12 +270,21 @@ def _resident_rows(people, checked=None):
     ]
 
 
-def _render_record(request, form, results=(), searched=False, status=200):
+def _render_record(request, form, results=(), searched=False, status=200, **place_picker):
     return render(request, "matters/record.html", {
         "form": form, "results": results, "searched": searched,
         "matter_fields": [form[name] for name in RECORD_MATTER_FIELDS],
         "places": forms.record_places(request.user),
+        **place_picker,
     }, status=status)
+
+
+def _place_picker(user, term="", pick=None):
+    """The place picker's context: what a name search found, or the place picked."""
+    if pick is not None:
+        return {"chosen": forms.picked_place(user, pick)}
+    return {"place_results": forms.search_places(user, term), "place_searched": bool(term.strip()),
+            "place_q": term}
 
 
 RECORD_MATTER_FIELDS = ["title", "description", "category", "emergency", "publish_consent",
@@ -279,9 +293,27 @@ RECORD_MATTER_FIELDS = ["title", "description", "category", "emergency", "publis
 
 @login_required
 @permission_required("matters.record_for_others", raise_exception=True)
-@limited("record")
+@require_GET
+def record_places(request):
+    """The place picker of the record page (htmx): places found by name within the user's
+    area, or, with ``pick``, the place field filled in with the picked place's code."""
+    user = request.user
+    if "pick" in request.GET:
+        picker = _place_picker(user, pick=request.GET["pick"])
+        initial = {"place": picker["chosen"][0].code} if picker["chosen"] else {}
+        return render(request, "matters/_record_place.html",
+                      {"form": forms.RecordForm(initial=initial, user=user), **picker})
+    return render(request, "matters/_place_results.html",
+                  _place_picker(user, request.GET.get("place_q", "")[:64]))
+
+
+@login_required
+@permission_required("matters.record_for_others", raise_exception=True)
 def record(request):
-    """Record a matter heard offline (visit, hall, hotline …) for a resident or a walk-in."""
+    """Record a matter heard offline (visit, hall, hotline …) for a resident or a walk-in.
+
+    The rate limit is the service's (one count for pages and API).
+    """
     user = request.user
     if request.method == "GET":
         term = request.GET.get("q", "")
@@ -295,6 +327,18 @@ def record(request):
         form = forms.RecordForm(initial=request.POST.dict(), user=user)
         people = forms.search_residents(user, request.POST.get("q"))
         return _render_record(request, form, _resident_rows(people), searched=True)
+    if "find_place" in request.POST or "pick_place" in request.POST:
+        # The place picker without JavaScript: find places by name, or take the one picked.
+        initial = request.POST.dict()
+        picker = _place_picker(user, request.POST.get("place_q", ""),
+                               request.POST.get("pick_place"))
+        if picker.get("chosen"):
+            initial["place"] = picker["chosen"][0].code
+        return _render_record(request, forms.RecordForm(initial=initial, user=user), **picker)
+    try:
+        services.check_raise_limit(user, request.POST.get("idempotency_key"))
+    except Limited as error:
+        return too_many(request, error)
     form = forms.RecordForm(request.POST, request.FILES, user=user)
     if form.is_valid():
         d = form.cleaned_data
@@ -306,6 +350,8 @@ def record(request):
                 contact_phone=d["contact_phone"], emergency=d["emergency"], photos=d["photos"],
                 idempotency_key=d["idempotency_key"],
             )
+        except Limited as error:
+            return too_many(request, error)
         except ServiceError as error:
             form.add_error(None, error)
         else:

@@ -352,7 +352,7 @@ def test_requests_filter_by_status_and_service_code(client, world, categories, n
 
 
 def test_a_request_reads_as_the_spec_says(client, world, categories, new_matter):
-    matter = new_matter()
+    matter = new_matter(publish_consent=True)
     code, (answer,) = call(client, "GET", f"requests/{matter.pk}", "json",
                            {"jurisdiction_id": world.district.code})
 
@@ -363,8 +363,8 @@ def test_a_request_reads_as_the_spec_says(client, world, categories, new_matter)
         "service_notice": None,
         "requested_datetime": timezone.localtime(matter.created_at).isoformat("T", "seconds"),
         "updated_datetime": timezone.localtime(matter.created_at).isoformat("T", "seconds"),
-        "expected_datetime": None, "address": "同心区 同心街道 红星社区 幸福小区 1号楼",
-        "address_id": world.b1.code, "zipcode": None, "lat": None, "long": None,
+        "expected_datetime": None, "address": "同心区 同心街道 红星社区 幸福小区",
+        "address_id": world.compound_a1a.code, "zipcode": None, "lat": None, "long": None,
         "media_url": None,
     }
     assert answer["requested_datetime"].endswith("+08:00")
@@ -401,21 +401,24 @@ def test_a_merged_matter_points_to_the_one_it_joined(client, world, new_matter):
 
 
 def test_no_name_phone_or_id_number_is_ever_shown(client, world, new_matter):
-    new_matter(description="楼下噪音，我是张小明，电话13900001234，身份证110101199003074514",
-               contact_name="张小明", contact_phone="13900005678")
+    matter = new_matter(
+        description="楼下噪音，我是张小明，电话13900001234，身份证110101199003074514",
+        contact_name="张小明", contact_phone="13900005678", publish_consent=True)
+    matters.triage(matter, by=world.by_role[Role.GRID_WORKER], kind=Kind.IMMEDIATE)
     jurisdiction = {"jurisdiction_id": world.district.code}
 
     bodies = b"".join(client.get(f"{BASE}{path}.{fmt}", jurisdiction).content
                       for path in ("requests", "servicerequestupdates") for fmt in FORMATS)
 
     text = bodies.decode("utf-8")
+    assert "楼下噪音" in text
     for secret in ("13900001234", "13900005678", "110101199003074514",
-                   world.resident.phone, "张大明"):
+                   world.resident.phone, "张大明", "张小明"):
         assert secret not in text
     assert "139****1234" in text and "110***********4514" in text
 
 
-def test_a_matter_recorded_at_a_household_shows_its_building(client, world, parking):
+def test_a_matter_recorded_at_a_household_shows_its_compound(client, world, parking):
     staff = world.by_role[Role.GRID_WORKER]
     matter = matters.raise_matter(by=staff, title="漏水", description="楼上漏水",
                                   category=parking, place=world.h1, contact_name="李邻")
@@ -423,8 +426,8 @@ def test_a_matter_recorded_at_a_household_shows_its_building(client, world, park
     code, (answer,) = call(client, "GET", f"requests/{matter.pk}", "xml",
                            {"jurisdiction_id": world.district.code})
 
-    assert answer["address_id"] == world.b1.code
-    assert world.h1.name not in answer["address"]
+    assert answer["address_id"] == world.compound_a1a.code
+    assert world.h1.name not in answer["address"] and world.b1.name not in answer["address"]
 
 
 def test_listing_requests_costs_the_same_few_queries_however_many(
@@ -510,3 +513,119 @@ def test_a_matter_being_handled_expects_its_handling_deadline(client, world, new
     assert heard_by["expected_datetime"] is None
     assert handled["expected_datetime"] == timezone.localtime(matter.due_at).isoformat(
         timespec="seconds")
+
+
+# --- the updates feed and its window (issue 16, item 9) ---------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_updates_answer_for_a_matter_that_went_round_the_whole_loop(client, world, fmt,
+                                                                    new_matter):
+    handler = world.by_role[Role.GRID_WORKER]
+    matter = new_matter()
+    matters.support(matter, by=world.neighbour)
+    matters.triage(matter, by=handler, kind=Kind.IMMEDIATE)
+    matters.resolve(matter, by=handler, what_was_done="清理了东门口的电动车，划了停车线。",
+                    basis="《物业管理条例》", standard="消防通道畅通")
+    matters.rate(matter, by=world.resident, satisfaction="satisfied")
+
+    code, answer = call(client, "GET", "servicerequestupdates", fmt,
+                        {"jurisdiction_id": world.district.code})
+
+    assert code == 200
+    assert {u["service_request_id"] for u in answer} == {str(matter.pk)}
+    assert [u["external_status_code"] for u in answer] == ["in_progress", "resolved", "closed"]
+    assert all(u["description"] for u in answer)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("path", ["requests", "servicerequestupdates"])
+@pytest.mark.parametrize("params", [
+    {"start_date": "0001-01-01"},
+    {"end_date": "0001-01-01"},
+    {"start_date": "9999-12-31T23:59:59+14:00"},
+    {"end_date": "9999-12-31"},
+    {"start_date": "0001-01-01T00:00:00Z", "end_date": "0001-01-02T00:00:00Z"},
+])
+def test_a_date_out_of_range_is_a_clear_400(english, world, fmt, path, params):
+    code, answer = call(english, "GET", path, fmt,
+                        {"jurisdiction_id": world.district.code, **params})
+
+    assert code == 400
+    assert "out of range" in descriptions(answer)
+    assert next(iter(params)) in descriptions(answer)
+
+
+# --- what the public may read (issue 16, items 3 and 29) -------------------------------------
+
+
+def test_an_address_string_naming_a_household_is_never_published(client, form, world):
+    code, filed = call(client, "POST", "requests", "json",
+                       {**form, "address_string": "幸福里1号楼1单元101室 张三家",
+                        "address_id": world.b1.code, "lat": "31.230416", "long": "121.473701"})
+    assert code == 201
+    jurisdiction = {"jurisdiction_id": world.district.code}
+    request_id = filed[0]["service_request_id"]
+
+    bodies = "".join(client.get(f"{BASE}{path}.{fmt}", jurisdiction).content.decode()
+                     for path in (f"requests/{request_id}", "requests") for fmt in FORMATS)
+    _code, (answer,) = call(client, "GET", f"requests/{request_id}", "json", jurisdiction)
+
+    for secret in ("张三", "101室", "1单元", "幸福里"):
+        assert secret not in bodies
+    # The compound, at most: never the building, the flat or the exact spot.
+    assert answer["address"] == "同心区 同心街道 红星社区 幸福小区"
+    assert answer["address_id"] == world.compound_a1a.code
+    assert (answer["lat"], answer["long"]) == (31.23, 121.474)
+
+
+def test_a_description_is_published_only_with_the_residents_consent(client, world, new_matter):
+    private = new_matter(description="我叫梁萍霞住1单元301，楼上漏水")
+    agreed = new_matter(description="我叫梁萍霞住1单元301，楼上漏水，电话138 0010 0001",
+                        publish_consent=True)
+    jurisdiction = {"jurisdiction_id": world.district.code}
+
+    shown = {}
+    for fmt in FORMATS:
+        _code, answer = call(client, "GET", "requests", fmt, jurisdiction)
+        shown[fmt] = {r["service_request_id"]: r["description"] for r in answer}
+
+    for fmt in FORMATS:
+        assert not shown[fmt][str(private.pk)]
+        text = shown[fmt][str(agreed.pk)]
+        assert "楼上漏水" in text and "138****0001" in text
+        for secret in ("梁萍霞", "1单元301", "301", "138 0010 0001"):
+            assert secret not in text
+
+
+def test_a_published_description_names_neither_the_reporter_nor_the_contact(
+        client, world, parking):
+    staff = world.by_role[Role.GRID_WORKER]
+    matter = matters.raise_matter(
+        by=staff, title="漏水", description="李邻家楼上漏水，赵师傅来看过", category=parking,
+        place=world.b1, contact_name="李邻", publish_consent=True)
+
+    _code, (answer,) = call(client, "GET", f"requests/{matter.pk}", "json",
+                            {"jurisdiction_id": world.district.code})
+
+    assert "李邻" not in answer["description"] and "赵师傅" not in answer["description"]
+    assert "楼上漏水" in answer["description"]
+
+
+VARIANTS = ["13800100001", "+86 13800100001", "138 0010 0001", "138-0010-0001",
+            "１３８００１００００１", "一三八零零一零零零零一"]
+ID_VARIANTS = ["110105 19491231 002X", "110105194912310021"]
+
+
+@pytest.mark.parametrize("written", VARIANTS + ID_VARIANTS)
+def test_a_phone_or_id_number_is_masked_on_open311_however_it_is_written(
+        client, world, new_matter, written):
+    new_matter(description=f"请联系{written}，2026-12-06 晚上", publish_consent=True)
+    jurisdiction = {"jurisdiction_id": world.district.code}
+
+    bodies = "".join(client.get(f"{BASE}requests.{fmt}", jurisdiction).content.decode()
+                     for fmt in FORMATS)
+
+    assert written not in bodies
+    assert "0001" in bodies or "002X" in bodies or "0021" in bodies
+    assert "2026-12-06" in bodies

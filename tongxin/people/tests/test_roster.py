@@ -1,5 +1,6 @@
 import io
 import re
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,12 +10,12 @@ from django.utils.translation import override
 from openpyxl import load_workbook
 
 from tongxin.core.models import Event
+from tongxin.core.xlsx import CONTENT_TYPE as XLSX
 from tongxin.kernel.errors import ServiceError
 from tongxin.people import roster
 from tongxin.people.choices import Role
 from tongxin.people.models import Person
 from tongxin.people.roster import RosterInvalid, import_roster, importable_roots, parse_roster
-from tongxin.people.roster_views import XLSX
 from tongxin.people.services import assign_role, create_person
 from tongxin.people.tests.roster_factory import (
     ENGLISH_HEADERS,
@@ -186,6 +187,95 @@ def test_a_file_that_is_not_excel_is_refused_clearly(district, content):
 
     assert error.code == "roster_not_xlsx"
     assert ".xlsx" in error.message
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def with_part(content, name, edit):
+    """Return the .xlsx ``content`` with its part ``name`` rewritten by ``edit(text)``."""
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == name:
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def declare(doctype):
+    """Return an edit that puts ``doctype`` after the XML declaration, and uses &x; once."""
+    def edit(text):
+        head, _mark, rest = text.rpartition("?>")
+        head = head + "?>" if head else ""
+        return head + doctype + rest.replace("<t>王芳</t>", "<t>&x;</t>", 1)
+    return edit
+
+
+@pytest.mark.parametrize("name,doctype", [
+    (SHEET, '<!DOCTYPE worksheet [<!ENTITY x "王芳">]>'),
+    (SHEET, '<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'),
+    (SHEET, '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;'
+            '&a;&a;"><!ENTITY x "&b;&b;&b;&b;&b;&b;&b;&b;">]>'),
+    ("xl/workbook.xml", "<!DOCTYPE workbook>"),
+    ("[Content_Types].xml", '<!DOCTYPE Types [<!ENTITY x "x">]>'),
+], ids=["internal-entity", "external-entity", "nested-entities", "bare-doctype",
+        "in-content-types"])
+def test_a_workbook_declaring_entities_is_refused_clearly(district, name, doctype):
+    content = with_part(roster_bytes([row()]), name, declare(doctype))
+
+    error = refused(io.BytesIO(content), district)
+
+    assert error.code == "roster_unsafe"
+    assert ".xlsx" in error.message
+
+
+def test_a_sheet_with_a_nonsense_cell_address_is_refused_clearly(district):
+    content = with_part(roster_bytes([row()]), SHEET,
+                        lambda text: text.replace('r="A2"', 'r="2A!"', 1))
+
+    assert refused(io.BytesIO(content), district).code in ("roster_unsafe", "roster_not_xlsx")
+
+
+def test_a_sheet_under_another_name_is_checked_too(district):
+    """A relationship may point the sheet at any name: every XML part is read."""
+    content = roster_bytes([row()])
+    for name, edit in (
+        ("xl/_rels/workbook.xml.rels", lambda text: text.replace("sheet1.xml", "sheet1.dat")),
+        ("[Content_Types].xml", lambda text: text.replace("sheet1.xml", "sheet1.dat")),
+        (SHEET, declare('  <!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>')),
+    ):
+        content = with_part(content, name, edit)
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename.replace("sheet1.xml", "sheet1.dat"),
+                            source.read(info))
+
+    assert refused(io.BytesIO(out.getvalue()), district).code == "roster_unsafe"
+
+
+def test_a_sheet_whose_xml_breaks_halfway_is_refused_clearly(district):
+    rows = [row(phone=f"137000000{n:02d}", full_name=f"王{n}") for n in range(1, 30)]
+    content = with_part(roster_bytes(rows), SHEET,
+                        lambda text: text.replace("</row>", "</rowx>", 20)[:-40])
+
+    error = refused(io.BytesIO(content), district)
+
+    assert error.code in ("roster_unsafe", "roster_not_xlsx")
+
+
+def test_the_upload_page_refuses_an_entity_in_the_users_language(secretary_client):
+    content = with_part(roster_bytes([row()]), SHEET,
+                        declare('<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'))
+
+    response = secretary_client.post(reverse("people:roster_import"),
+                                     {"file": upload(content)}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 200  # not the 500 of an undefined entity
+    with override("zh-hans"):
+        assert response.context["form"].errors["file"] == [roster._unsafe().message]
 
 
 def test_a_file_over_the_size_limit_is_refused(district, settings):

@@ -2,9 +2,9 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tongxin.api.tokens import issue_token
 from tongxin.people.choices import Role
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def api_ids(person, q):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=person)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person)[1]}")
     response = client.get(reverse("api:people"), {"q": q})
     assert response.status_code == 200
     return {row["id"] for row in response.json()["results"]}

@@ -5,9 +5,9 @@ import json
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tongxin.api.tokens import issue_token
 from tongxin.core import audit
 from tongxin.core.models import Event
 from tongxin.kernel import events
@@ -109,7 +109,7 @@ def test_erasure_takes_the_person_out_of_what_they_wrote_and_keeps_every_row(
     client.force_login(staff)
     pages = [client.get(reverse("matters:detail", args=[matter.pk])).content.decode()]
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=staff)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(staff)[1]}")
     body = api.get(reverse("api:matter", args=[matter.pk])).json()
     pages.append(json.dumps(body, ensure_ascii=False))
     client.logout()

@@ -77,6 +77,10 @@ def _similar_rows(response):
     return {("matter", row["matter"].pk) for row in response.context["rows"]}
 
 
+def _place_rows(response):
+    return {("place", place.pk) for place, _label in response.context["place_results"]}
+
+
 def _api_rows(kind):
     def read(response):
         return {(kind, row["id"]) for row in response.json()["results"]}
@@ -86,6 +90,7 @@ def _api_rows(kind):
 SWEPT = {
     "people:list": ("page", ["q"], _people_rows),
     "matters:record": ("htmx", ["q"], _record_rows),
+    "matters:record_places": ("htmx", ["place_q"], _place_rows),
     "matters:list": ("page", ["q"], _matter_page_rows),
     "matters:similar": ("page", ["title", "description"], _similar_rows),
     "api:people": ("api", ["q"], _api_rows("person")),
@@ -108,6 +113,7 @@ NOT_SEARCHES = {
     "matters:raise": "a form",
     "matters:mine": "the caller's own matters; only ?page",
     "matters:board": "one compound's board by its code; only ?page",
+    "matters:boards": "the caller's own compounds' boards; no parameters",
     "matters:support": "an action",
     "matters:rate": "an action",
     "matters:reopen": "an action",
@@ -245,13 +251,13 @@ def _ask(client, api, viewer, name, how, params):
 
 @pytest.fixture
 def api():
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from tongxin.api.tokens import issue_token
 
     def make(person):
         client = APIClient()
-        token, _created = Token.objects.get_or_create(user=person)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person)[1]}")
         return client
 
     return make

@@ -165,8 +165,8 @@ def test_wrong_confirmation_word_changes_nothing(client, world, history):
 
 
 def test_sign_in_locks_are_exported_then_erased_before_the_account_names_go(client, world):
-    SignInLock.objects.create(username=world.resident.username, failures=3)
-    SignInLock.objects.create(username=world.resident.phone, failures=1)
+    SignInLock.objects.create(username=f"person:{world.resident.pk}", failures=3)
+    SignInLock.objects.create(username=f"name:{world.resident.phone}", failures=1)
     data = services.personal_data(world.resident)
     assert {lock["failures"] for lock in data["sign_in_locks"]} == {3, 1}
     services.anonymise(world.resident, by=world.resident)

@@ -159,7 +159,8 @@ def test_the_resident_gets_a_category_hint_while_typing(client, demo):
         "title": "电梯又坏了", "description": "电梯一个月坏了三次，老人上下楼很困难，物业不管。"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'data-suggest-target="id_category"' in html and "社区治理 › 物业管理" in html
+    assert 'data-suggest-target="id_category"' in html
+    assert ">电梯<" in html or ">物业服务<" in html  # entries of the residents' list
     assert client.get(reverse("triage:raise_hint"), {"title": "灯"}).content.strip() == b""
 
 

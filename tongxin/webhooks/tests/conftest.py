@@ -50,6 +50,13 @@ def free_port():
         return probe.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def receivers_on_this_machine(settings):
+    """The test receivers listen on 127.0.0.1, an internal address: allow it by name, as a
+    deployment allows a receiver on its own machine (network.py)."""
+    settings.TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS = ["127.0.0.1"]
+
+
 @pytest.fixture
 def start_receiver():
     """Start receivers on 127.0.0.1 (any port, or a given one); stop them all afterwards."""

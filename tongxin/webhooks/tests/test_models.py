@@ -13,11 +13,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("url", [
-    "https://partner.example/hooks", "https://10.0.0.5:8443/x", "http://127.0.0.1:8000/hook",
-    "http://localhost/hook", "http://[::1]:9000/hook",
+    "https://partner.example/hooks", "https://93.184.215.14:8443/x",
+    "http://127.0.0.1:8000/hook", "http://localhost/hook", "http://[::1]:9000/hook",
 ])
 def test_https_anywhere_and_plain_http_only_to_this_machine(url, settings):
     settings.DEBUG = False
+    # This machine is an internal address: it is reached only when allowed by name.
+    settings.TONGXIN_WEBHOOK_ALLOWED_INTERNAL_HOSTS = ["127.0.0.1", "localhost", "::1"]
     validate_webhook_url(url)
 
 
@@ -80,23 +82,35 @@ def test_a_new_subscription_has_its_own_secret_and_is_recorded(world):
     assert twice.value.code == "webhook_duplicate"
 
 
-def test_the_signature_is_an_hmac_of_timestamp_dot_body():
+def headers(timestamp, signature, delivery="1", event="matter.created"):
+    return {"X-Tongxin-Timestamp": timestamp, "X-Tongxin-Delivery": delivery,
+            "X-Tongxin-Event": event, "X-Tongxin-Signature": signature}
+
+
+def test_the_signature_is_an_hmac_of_timestamp_delivery_event_and_body():
     body = '{"id":1,"title":"东门"}'.encode()
-    expected = hmac.new(b"s3cret", b"1700000000." + body, hashlib.sha256).hexdigest()
-    assert sign("s3cret", "1700000000", body) == f"sha256={expected}"
+    expected = hmac.new(b"s3cret", b"1700000000.1.matter.created." + body,
+                        hashlib.sha256).hexdigest()
+    assert sign("s3cret", "1700000000", body, delivery=1,
+                event="matter.created") == f"sha256={expected}"
     header = f"sha256={expected}"
-    assert verify_signature("s3cret", "1700000000", body, header)
-    assert verify_signature("s3cret", "1700000000", body.decode(), header)
-    assert not verify_signature("s3cret", "1700000001", body, header)
-    assert not verify_signature("s3cret", "1700000000", body + b" ", header)
-    assert not verify_signature("s3cret", "1700000000", body, expected)  # no "sha256=" prefix
-    assert not verify_signature("s3cret", "1700000000", body, "")
-    assert not verify_signature("s3cret", "1700000000", body, "sha256=非ascii")
+    at = {"now": 1700000000}
+    assert verify_signature("s3cret", headers("1700000000", header), body, **at)
+    assert verify_signature("s3cret", headers("1700000000", header), body.decode(), **at)
+    assert not verify_signature("s3cret", headers("1700000001", header), body, **at)
+    assert not verify_signature("s3cret", headers("1700000000", header), body + b" ", **at)
+    # no "sha256=" prefix, nothing, not ASCII
+    assert not verify_signature("s3cret", headers("1700000000", expected), body, **at)
+    assert not verify_signature("s3cret", headers("1700000000", ""), body, **at)
+    assert not verify_signature("s3cret", headers("1700000000", "sha256=非ascii"), body, **at)
+    assert not verify_signature("s3cret", {}, body, **at)
 
 
-def test_a_receiver_can_refuse_old_timestamps():
-    header = sign("s3cret", "1700000000", b"{}")
-    assert verify_signature("s3cret", "1700000000", b"{}", header, tolerance=300,
+def test_a_receiver_refuses_old_timestamps_by_default():
+    header = sign("s3cret", "1700000000", b"{}", delivery=1, event="matter.created")
+    assert verify_signature("s3cret", headers("1700000000", header), b"{}",
                             now=1700000000 + 299)
-    assert not verify_signature("s3cret", "1700000000", b"{}", header, tolerance=300,
+    assert not verify_signature("s3cret", headers("1700000000", header), b"{}",
                                 now=1700000000 + 301)
+    assert not verify_signature("s3cret", headers("1700000000", header), b"{}",
+                                now=1700000000 + 30 * 86400)

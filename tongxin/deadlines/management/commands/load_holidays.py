@@ -1,15 +1,17 @@
-"""Load a district's holiday calendar for a year from the bundled State Council arrangement.
+"""Load a district's own calendar days from a CSV file.
 
-    tongxin load-holidays --year 2026
-    tongxin load-holidays --district 990101 --file my_calendar.csv
+    tongxin load-holidays --file our_days.csv
+    tongxin load-holidays --district 990101 --file our_days.csv
 
-Days already in the calendar are updated to agree with the file; days that are not
-in the file (a district's own extra days) are left alone. Running it twice changes
+The national arrangement (public holidays and make-up working days, 调休) comes from
+the chinesecalendar package and needs no loading; the file holds what the district
+adds on top: its own days off or working days, or a coming year's national days
+before the package carries them. Days already in the calendar are updated to agree
+with the file; days not in the file are left alone, so running it twice changes
 nothing the second time.
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from tongxin.deadlines import services
 from tongxin.kernel.errors import ServiceError
@@ -18,26 +20,23 @@ from tongxin.places.models import Place
 
 
 class Command(BaseCommand):
-    help = "Load public holidays and make-up working days (调休) into a district's calendar."
+    help = "Load a district's own days off and working days (date,is_working_day,name) from a CSV file."
 
     def add_arguments(self, parser):
         parser.add_argument("--district", metavar="CODE",
                             help="The district's code (needed when there is more than one).")
-        parser.add_argument("--year", type=int, help="Load the bundled calendar of this year "
-                            "(default: the current year).")
-        parser.add_argument("--file", help="Load this CSV (date,is_working_day,name) instead.")
+        parser.add_argument("--file", required=True,
+                            help="The CSV file: date,is_working_day,name (lines starting with # are comments).")
 
-    def handle(self, *args, district=None, year=None, file=None, **options):
+    def handle(self, *args, district=None, file=None, **options):
         place = self.district(district)
         try:
-            path = file or services.bundled_calendar(year or timezone.localdate().year)
-            rows = services.read_calendar(path)
-            counts = services.load_calendar(place, rows)
+            counts = services.load_calendar(place, services.read_calendar(file))
         except (ServiceError, OSError) as error:
             raise CommandError(getattr(error, "message", None) or str(error)) from None
         self.stdout.write(self.style.SUCCESS(
             "%s: %d days created, %d changed, %d already right (%s)"
-            % (place.name, counts["created"], counts["updated"], counts["unchanged"], path)
+            % (place.name, counts["created"], counts["updated"], counts["unchanged"], file)
         ))
 
     def district(self, code):

@@ -4,7 +4,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand
 
-from tongxin.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_URL
+from tongxin.demo.logins import DEMO_BIND, DEMO_LOGINS, DEMO_PASSWORD, demo_url
 from tongxin.people.models import RoleAssignment
 
 
@@ -35,13 +35,17 @@ def where(login):
 class Command(BaseCommand):
     help = "Print a demo login for every role (run load_demo first)."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=DEMO_BIND,
+                            help="host:port the demo is served on (make demo passes its own)")
+
     def handle(self, *args, **options):
         rows = [("角色", "用户名", "密码", "岗位")]
         rows += [
             (login.title, login.username, DEMO_PASSWORD, where(login)) for login in DEMO_LOGINS
         ]
         widths = [max(_width(row[i]) for row in rows) for i in range(4)]
-        self.stdout.write("同心 Tongxin demo: %s" % DEMO_URL)
+        self.stdout.write("同心 Tongxin demo: %s" % demo_url(options["bind"]))
         for index, row in enumerate(rows):
             cells = [_pad(cell, width) for cell, width in zip(row, widths, strict=True)]
             self.stdout.write("  ".join(cells).rstrip())
