@@ -597,9 +597,9 @@ class PlaceFilterSerializer(InputSerializer):
 
 class PersonFilterSerializer(InputSerializer):
     q = TextField(required=False, max_length=64,
-                              help_text="Name or phone number contains.")
-    place = CodeField(required=False,
-                                   help_text="People living at or under this place code.")
+                  help_text="Name contains, or phone number where the caller sees it whole "
+                            "(never a masked one).")
+    place = CodeField(required=False, help_text="People living at or under this place code.")
 
 
 class CategoryFilterSerializer(InputSerializer):

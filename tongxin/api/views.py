@@ -38,6 +38,7 @@ from tongxin.kernel import registry
 from tongxin.kernel.paths import subtree_q
 from tongxin.kernel.scope import scope_for
 from tongxin.matters import actions, rules, selectors, services
+from tongxin.matters.audit import record_reporter_read
 from tongxin.matters.choices import Visibility
 from tongxin.matters.models import Category, Matter, Photo, Whistle
 from tongxin.matters.presenters import present_events
@@ -47,7 +48,9 @@ from tongxin.notices import services as notice_services
 from tongxin.notices.models import Notice
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
+from tongxin.people.audit import record_contact_read
 from tongxin.people.models import Person, RoleAssignment
+from tongxin.people.selectors import search_people
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
@@ -242,12 +245,16 @@ class PersonList(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        record_contact_read(request, self.paginator.page.object_list)
+        return response
+
     def get_queryset(self):
         data = filters(s.PersonFilterSerializer, self.request)
         people = people_queryset(visible_people(self.request))
         if data.get("q"):
-            term = data["q"].strip()
-            people = people.filter(Q(full_name__contains=term) | Q(phone__contains=term))
+            people = search_people(self.request.user, people, data["q"])
         if data.get("place"):
             people = people.filter(subtree_q(data["place"], "household__code"))
         return people.order_by("household__code", "full_name", "pk")
@@ -259,6 +266,11 @@ class PersonDetail(generics.RetrieveAPIView):
     @extend_schema(tags=["people"], summary="One person")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        person = self.get_object()
+        record_contact_read(request, [person])
+        return Response(self.get_serializer(person).data)
 
     def get_queryset(self):
         return people_queryset(visible_people(self.request))
@@ -306,6 +318,7 @@ def matter_detail(request, matter):
     allowed += [actions.ALIASES[a] for a in allowed if a in actions.ALIASES]
     matter.api_staff_view = staff
     matter.api_reporter = selectors.reporter_block(matter, user, staff=staff)
+    record_reporter_read(request, matter, matter.api_reporter)
     matter.api_allowed_actions = sorted(allowed)
     matter.api_photos = photos
     matter.api_whistles = whistles

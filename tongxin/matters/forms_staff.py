@@ -28,6 +28,7 @@ from tongxin.matters.selectors import MatterFilters, categories_for
 from tongxin.orgs.choices import OrgKind
 from tongxin.orgs.models import Organisation
 from tongxin.people.models import Person
+from tongxin.people.selectors import search_people
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
@@ -323,11 +324,12 @@ def residents_for(user):
 
 
 def search_residents(user, term, limit=10):
-    term = (term or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a query
-    if not term:
+    """Return the residents ``user`` may record for whose name, or phone as ``user`` sees it
+    whole, contains ``term`` (people.selectors.search_people)."""
+    if not (term or "").replace("\x00", "").strip():
         return []
     return list(
-        residents_for(user).filter(Q(full_name__contains=term) | Q(phone__contains=term))
+        search_people(user, residents_for(user), term)
         .select_related("household", "household__parent").order_by("full_name", "pk")[:limit]
     )
 

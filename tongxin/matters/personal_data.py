@@ -1,16 +1,22 @@
 """What the matters app holds about a person: what they raised, supported, rated, inspected.
 
 Registered from manifest.py. Erasure keeps every row that counts and rates are computed
-from; it only empties the contact details a reporter gave on their matters.
+from; it empties the contact details a reporter gave on their matters and takes the
+person out of the text they wrote (people.personal_data.erase_person_from_text): their
+matters' title, description and address, their notes on any timeline, their ratings'
+comments, their inspections' notes and their results. Others' notes on the person's
+own matters lose the person's name and numbers.
 """
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.kernel.models import PublishedEvent
 from tongxin.kernel.registry import Column, PersonalData, register
 from tongxin.matters.choices import Visibility
-from tongxin.matters.models import Inspection, Matter, Rating, Support
+from tongxin.matters.models import Inspection, Matter, MatterEvent, Rating, Resolution, Support
 from tongxin.matters.selectors import text_as_seen
+from tongxin.people.personal_data import erase_person_from_data, erase_person_from_text
 
 
 def _when(value):
@@ -33,8 +39,48 @@ def export_matters(person):
     ]
 
 
+def _erase_text(queryset, person, fields, *, contacts=True):
+    """Rewrite ``fields`` of each row without the person; rows stay (update, not save:
+    timeline events are append-only, and erasure is the one change the law asks)."""
+    for row in queryset.values("pk", *fields):
+        changed = {}
+        for name in fields:
+            erase = erase_person_from_data if isinstance(row[name], dict) else erase_person_from_text
+            value = erase(row[name], person, contacts=contacts)
+            if value != row[name]:
+                changed[name] = value
+        if changed:
+            queryset.model.objects.filter(pk=row["pk"]).update(**changed)
+
+
 def erase_matters(person, *, by):
-    Matter.objects.filter(reporter=person).update(contact_name="", contact_phone="")
+    raised = Matter.objects.filter(reporter=person)
+    _erase_text(raised, person, ["title", "description", "address"])
+    raised.update(contact_name="", contact_phone="")
+
+
+def erase_writing(person, *, by):
+    """Take the person out of what they wrote on any matter, and out of what others wrote
+    on the matters they raised (only their own name and numbers there)."""
+    _erase_text(MatterEvent.objects.filter(actor=person), person, ["note", "data"])
+    _erase_text(MatterEvent.objects.filter(matter__reporter=person).exclude(actor=person),
+                person, ["note", "data"], contacts=False)
+    _erase_text(Resolution.objects.filter(resolved_by=person), person,
+                ["what_was_done", "basis", "standard"])
+    # The kernel's outbox keeps a copy of each step's data (kernel.events.publish).
+    steps = PublishedEvent.objects.filter(subject_type=Matter._meta.label_lower)
+    _erase_text(steps.filter(payload__by=person.pk), person, ["payload"])
+    _erase_text(steps.filter(subject_id__in=[str(pk) for pk in Matter.objects.filter(
+        reporter=person).values_list("pk", flat=True)]).exclude(payload__by=person.pk),
+        person, ["payload"], contacts=False)
+
+
+def erase_ratings(person, *, by):
+    _erase_text(Rating.objects.filter(rater=person), person, ["comment"])
+
+
+def erase_inspections(person, *, by):
+    _erase_text(Inspection.objects.filter(inspector=person), person, ["note"])
 
 
 def export_timeline(person):
@@ -99,6 +145,8 @@ register("matters", personal_data=[
         ),
         export=export_timeline,
     ),
+    PersonalData("writing", _("Notes and results"), order=35, erase=erase_writing,
+                 covers=("matters.matterevent.actor", "matters.resolution.resolved_by")),
     PersonalData(
         "supports", _("Supports"), order=40,
         columns=(Column("matter", _("Number")), Column("title", _("Title")), Column("at", _("At"))),
@@ -110,7 +158,7 @@ register("matters", personal_data=[
             Column("matter", _("Number")), Column("satisfaction", _("Satisfaction")),
             Column("comment", _("Comment")), Column("at", _("At")),
         ),
-        export=export_ratings, covers=("matters.rating.rater",),
+        export=export_ratings, erase=erase_ratings, covers=("matters.rating.rater",),
     ),
     PersonalData(
         "inspections", _("Inspections"), order=60,
@@ -118,6 +166,7 @@ register("matters", personal_data=[
             Column("matter", _("Number")), Column("passed", _("Passed")),
             Column("note", _("Note")), Column("at", _("At")),
         ),
-        export=export_inspections, covers=("matters.inspection.inspector",),
+        export=export_inspections, erase=erase_inspections,
+        covers=("matters.inspection.inspector",),
     ),
 ])

@@ -1,8 +1,10 @@
 """Who may do what with people and their personal data (composable predicates)."""
 
 import rules
+from django.db.models import Q
 
 from tongxin.core.masking import mask_id_number, mask_phone
+from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import scope_for
 from tongxin.people.choices import Role
 from tongxin.places.choices import PlaceKind
@@ -42,6 +44,18 @@ def contact_in_scope(user, person):
         return True
     household = person.household
     return household is not None and scope.covers_place(household.code, "contact_roots")
+
+
+def whole_contact_q(user):
+    """Return a Q for the people whose contacts ``user`` sees whole (``contact_in_scope``
+    or themselves), so that a query never matches a field the viewer sees masked."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Q()
+    query = Q(pk=user.pk) if user.pk is not None else Q(pk__in=[])
+    if scope.contact_roots:
+        query |= subtrees_q(scope.contact_roots, "household__code")
+    return query
 
 
 IMPORT_ROLES = {Role.COMMUNITY_SECRETARY, Role.COMMITTEE_MEMBER, Role.STREET_OFFICER,

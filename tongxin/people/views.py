@@ -1,14 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 
-from tongxin.core import audit, ratelimit
+from tongxin.core import ratelimit
+from tongxin.people.audit import record_contact_read
 from tongxin.people.forms import PersonSearchForm, SignInForm
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.rules import contact_for
+from tongxin.people.selectors import search_people
 
 PAGE_SIZE = 50
 
@@ -47,13 +49,13 @@ def person_list(request):
     people = Person.objects.visible_to(request.user).select_related("household").prefetch_related(
         Prefetch("roles", queryset=RoleAssignment.objects.select_related("place"))
     )
-    if form.is_valid() and form.cleaned_data["q"]:
-        term = form.cleaned_data["q"].strip()
-        people = people.filter(Q(full_name__contains=term) | Q(phone__contains=term))
+    if form.is_valid():
+        people = search_people(request.user, people, form.cleaned_data["q"])
     page = Paginator(people.order_by("household__code", "full_name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = [(person, contact_for(request.user, person)) for person in page]
+    record_contact_read(request, page.object_list)
     return render(request, "people/person_list.html", {"form": form, "page": page, "rows": rows})
 
 
@@ -64,10 +66,7 @@ def person_detail(request, pk):
     if person is None:
         raise Http404
     contact = contact_for(request.user, person)
-    if not contact["masked"] and person.pk != request.user.pk and (person.phone or
-                                                                   person.id_number):
-        audit.record_read(request, person, what="contact",
-                          place=audit.PlaceOf(audit.home_code(person)))
+    record_contact_read(request, [person])
     context = {
         "person": person,
         "contact": contact,

@@ -23,6 +23,7 @@ from tongxin.matters.selectors import (
     work_summary,
 )
 from tongxin.orgs.models import Organisation
+from tongxin.people.audit import record_contact_read
 from tongxin.people.models import Person, RoleAssignment
 from tongxin.people.rules import contact_for, is_staff_member
 from tongxin.places.choices import PlaceKind
@@ -120,6 +121,7 @@ def place_detail(request, code):
             context["residents"] = [
                 (person, contact_for(request.user, person)) for person in residents
             ]
+            record_contact_read(request, residents, place=place)
     return render(request, "portal/place_detail.html", context)
 
 

@@ -3,6 +3,7 @@
 
 from tongxin.kernel import events, registry
 from tongxin.webhooks import (
+    personal_data,  # noqa: F401  (registers the personal data sections)
     services,
     transitions,  # noqa: F401  (declares the delivery workflow)
 )

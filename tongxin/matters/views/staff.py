@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tongxin.core import audit
 from tongxin.core.masking import mask_phone
 from tongxin.core.ratelimit import Limited, too_many
 from tongxin.kernel import registry
@@ -23,6 +22,7 @@ from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters import forms_staff as forms
 from tongxin.matters import rules, selectors, services
 from tongxin.matters.actions import ACTIONS, PAGE_ACTIONS, WHISTLE_ACTIONS
+from tongxin.matters.audit import record_reporter_read
 from tongxin.matters.choices import WhistleStatus
 from tongxin.matters.models import Matter, Photo, Whistle
 from tongxin.matters.presenters import present_events
@@ -147,8 +147,7 @@ def _render_detail(request, matter, bound=None, status=200):
             "answer_form": forms.AnswerForm(auto_id=f"id_w{w.pk}_answer_%s"),
         }
     reporter = selectors.reporter_block(matter, user, staff=staff)
-    if reporter and reporter["phone"] and not reporter["masked"] and not reporter["is_self"]:
-        audit.record_read(request, matter, what="reporter_contact", place=matter.place)
+    record_reporter_read(request, matter, reporter)
     context = {
         "matter": matter,
         "staff": staff,

@@ -13,15 +13,10 @@ from tongxin.kernel import registry
 # "app_label.model.field": why the row is not the person's data to export or erase.
 NOT_PERSONAL_DATA = {
     "admin.logentry.user": "the admin site's own log of acts in office",
-    "core.event.actor": "the audit log: who did what, kept for accountability; it names "
-                        "only the person's row, which erasure empties",
     "matters.matter.created_by": "the staff member who recorded the matter for the reporter",
-    "matters.matterevent.actor": "who acted on a matter, kept for accountability; the "
-                                 "timeline of the person's own matters is exported",
     "matters.photo.uploaded_by": "part of the matter it illustrates, kept with it",
     "matters.whistle.whistled_by": "an act in office",
     "matters.whistle.reported_by": "an act in office",
-    "matters.resolution.resolved_by": "an act in office",
     "api.apikey.account": "the account a partner system's key acts as, not a resident",
     "triage.triagemodel.trained_by": "an act in office",
     "hotspots.keptapart.by": "an act in office",
