@@ -46,6 +46,8 @@ class DistrictSettingAdmin(admin.ModelAdmin):
         return request._administered_districts
 
     def _allowed(self, request, obj=None):
+        if not request.user.is_staff:  # signed out (the admin's sign-in page), or no admin
+            return False
         if request.user.is_superuser:
             return True
         if obj is not None:

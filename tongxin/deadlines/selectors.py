@@ -16,6 +16,8 @@ CALENDAR_KEEPERS = (Role.DISTRICT_OFFICER, Role.SYSTEM_ADMIN)
 
 def _districts_under(user, roles):
     districts = Place.objects.filter(kind=PlaceKind.DISTRICT)
+    if not (user.is_authenticated and user.is_active):
+        return districts.none()
     if user.is_superuser:
         return districts
     codes = list(RoleAssignment.objects.filter(person=user, role__in=roles)
