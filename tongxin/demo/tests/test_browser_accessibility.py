@@ -1,0 +1,176 @@
+"""Elderly-friendly pages (适老化), measured in a real headless Chromium on the demo district.
+
+Every main page state of each role, on a phone and on a desktop, is run through axe-core
+(vendored under core/static/vendor, injected by the test only: no page loads it) with
+the WCAG 2.1 A and AA rules. On the phone the same walk also measures what axe does not:
+every control at least 44×44 CSS px (checkboxes and radios at least 24 px, in label rows
+of at least 44 px), no text under 14 px, and no sideways scrolling at 200 % text.
+"""
+
+import pytest
+from django.templatetags.static import static
+from django.urls import reverse
+
+from tongxin.conftest import screenshot
+from tongxin.demo.builder import build_demo_district
+from tongxin.demo.logins import DEMO_PASSWORD
+from tongxin.matters.choices import Status
+from tongxin.matters.models import Matter
+from tongxin.people.models import Person
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = "vendor/axe-core-4.14.1/axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return result.violations.map(v => v.id + " (" + v.impact + "): "
+    + v.nodes.slice(0, 4).map(n => n.target.join(" ") + " " + n.failureSummary.replace(/\\s+/g, " "))
+      .join(" | "));
+}"""
+
+# Controls under 44×44 CSS px and text under 14 px. A link inside running text (its
+# parent holds words of its own) is exempt from the target size, as WCAG 2.5.5 says.
+MEASURE = """() => {
+  const problems = [];
+  const shown = el => {
+    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== "hidden";
+  };
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "")
+    + " «" + (el.innerText || el.value || el.name || el.outerHTML).trim().slice(0, 30) + "»";
+  const inText = el => [...el.parentElement.childNodes].some(
+    n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+  for (const el of document.querySelectorAll(
+      "a[href], button, input:not([type=hidden]), select, textarea, summary")) {
+    if (!shown(el)) continue;
+    const box = el.getBoundingClientRect();
+    if (el.matches("input[type=checkbox], input[type=radio]")) {
+      if (box.width < 24 || box.height < 24) problems.push("small box " + Math.round(box.width) + "px: " + name(el));
+      const label = el.closest("label") || (el.id && document.querySelector(`label[for="${el.id}"]`));
+      const row = label && label.contains(el) ? label : el.parentElement;
+      if (row.getBoundingClientRect().height < 43.5) problems.push("low label row: " + name(el));
+      continue;
+    }
+    if (el.tagName === "A" && inText(el)) continue;
+    if (box.width < 43.5 || box.height < 43.5) {
+      problems.push("small control " + Math.round(box.width) + "×" + Math.round(box.height) + ": " + name(el));
+    }
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || seen.has(el) || !shown(el)) continue;
+    seen.add(el);
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 14) problems.push("small text " + size + "px: " + name(el));
+  }
+  return problems;
+}"""
+
+OVERFLOW = """() => document.documentElement.scrollWidth - document.documentElement.clientWidth"""
+
+
+def set_default_font_size(page, pixels):
+    """Set Chromium's default font size, as a person does in the browser's or phone's settings."""
+    session = page.context.new_cdp_session(page)
+    session.send("Page.setFontSizes", {"fontSizes": {"standard": pixels, "fixed": pixels}})
+    return session
+
+
+def sign_in(page, base_url, username, password=DEMO_PASSWORD):
+    page.goto(f"{base_url}/people/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+
+
+def check_state(page, label, problems, *, phone):
+    """Run axe and, on a phone, the size and overflow measures on the page as it stands."""
+    # By URL, from the app's own static files: the pages' CSP forbids inline scripts.
+    page.add_script_tag(url=static(AXE))
+    problems += [f"{label}: axe {v}" for v in page.evaluate(RUN_AXE, WCAG_21_AA)]
+    if not phone:
+        return
+    problems += [f"{label}: {p}" for p in page.evaluate(MEASURE)]
+    session = set_default_font_size(page, 32)  # 200 % of the 16 px default
+    overflow = page.evaluate(OVERFLOW)
+    if overflow > 0:
+        problems.append(f"{label}: scrolls sideways by {overflow}px at 200 % text")
+    session.send("Page.setFontSizes", {"fontSizes": {"standard": 16, "fixed": 13}})
+    session.detach()
+
+
+def visit(page, url, label, problems, *, phone, open_actions=False):
+    page.goto(url)
+    page.wait_for_load_state("load")
+    if open_actions:
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+    check_state(page, label, problems, phone=phone)
+
+
+def test_the_text_follows_the_font_size_set_in_the_browser(live_server, new_page):
+    page = new_page()
+    set_default_font_size(page, 24)
+    page.goto(f"{live_server.url}/people/login/")
+    sizes = page.evaluate("""() => Object.fromEntries(["body", "label", "input", "button", "h1", ".footer"]
+      .map(s => [s, parseFloat(getComputedStyle(document.querySelector(s)).fontSize)]))""")
+    assert sizes["body"] == sizes["label"] == sizes["input"] == sizes["button"] == 24, sizes
+    assert sizes["h1"] > 24 and sizes[".footer"] >= 21, sizes
+
+
+def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page):
+    build_demo_district()
+    base = live_server.url
+    resident = Person.objects.get(username="resident")
+    own = Matter.objects.filter(reporter=resident).order_by("pk").first()
+    grid = Person.objects.get(username="grid")
+    heard = (Matter.objects.visible_to(grid).filter(status=Status.NEW).order_by("pk").first()
+             or Matter.objects.visible_to(grid).order_by("pk").first())
+    problems = []
+    for viewport in (PHONE, DESKTOP):
+        phone = viewport is PHONE
+        size = "phone" if phone else "desktop"
+
+        page = new_page(viewport=viewport)
+        visit(page, f"{base}/people/login/", f"{size} sign-in", problems, phone=phone)
+        sign_in(page, base, "resident", "not-the-password")
+        check_state(page, f"{size} sign-in refused", problems, phone=phone)
+
+        page = new_page(viewport=viewport)
+        sign_in(page, base, "resident")
+        check_state(page, f"{size} resident home", problems, phone=phone)
+        visit(page, f"{base}{reverse('matters:raise')}", f"{size} raise", problems, phone=phone)
+        page.evaluate("() => document.querySelector('form[data-raise-form]').noValidate = true")
+        page.click("form[data-raise-form] button[type=submit]")
+        page.wait_for_load_state("load")
+        check_state(page, f"{size} raise refused", problems, phone=phone)
+        if phone:
+            screenshot(page, "a11y-raise-refused")
+        visit(page, f"{base}{reverse('matters:mine')}", f"{size} my matters", problems, phone=phone)
+        visit(page, f"{base}{reverse('matters:detail', args=[own.pk])}", f"{size} resident matter",
+              problems, phone=phone)
+        visit(page, f"{base}{reverse('notices:inbox')}", f"{size} resident notices", problems,
+              phone=phone)
+
+        page = new_page(viewport=viewport)
+        sign_in(page, base, "grid")
+        check_state(page, f"{size} grid home", problems, phone=phone)
+        visit(page, f"{base}{reverse('matters:inbox')}", f"{size} grid inbox", problems, phone=phone)
+        visit(page, f"{base}{reverse('matters:detail', args=[heard.pk])}", f"{size} grid matter",
+              problems, phone=phone, open_actions=True)
+        if phone:
+            screenshot(page, "a11y-grid-matter")
+
+        page = new_page(viewport=viewport)
+        sign_in(page, base, "street")
+        visit(page, f"{base}{reverse('matters:list')}", f"{size} street list", problems,
+              phone=phone)
+    problems = list(dict.fromkeys(problems))  # one line per element and page state
+    assert not problems, "\n".join(problems)
