@@ -10,10 +10,13 @@ of at least 44 px), no text under 14 px, and no sideways scrolling at 200 % text
 import pytest
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import pgettext
 
-from tongxin.conftest import screenshot
+from tongxin.conftest import PASSWORD, build_world, screenshot
 from tongxin.demo.builder import build_demo_district
 from tongxin.demo.logins import DEMO_PASSWORD
+from tongxin.matters.categories import seed_categories
 from tongxin.matters.choices import Status
 from tongxin.matters.models import Matter
 from tongxin.people.models import Person
@@ -123,6 +126,39 @@ def test_the_text_follows_the_font_size_set_in_the_browser(live_server, new_page
       .map(s => [s, parseFloat(getComputedStyle(document.querySelector(s)).fontSize)]))""")
     assert sizes["body"] == sizes["label"] == sizes["input"] == sizes["button"] == 24, sizes
     assert sizes["h1"] > 24 and sizes[".footer"] >= 21, sizes
+
+
+def test_a_refused_raise_form_moves_the_focus_to_an_alert_naming_each_field(
+        live_server, new_page):
+    world = build_world()
+    seed_categories(world.district)
+    page = new_page()
+    sign_in(page, live_server.url, "resident", PASSWORD)
+    page.goto(f"{live_server.url}{reverse('matters:raise')}")
+    page.fill("textarea[name=description]", "晚上消防通道被电动车堵住")
+    page.evaluate("() => document.querySelector('form[data-raise-form]').noValidate = true")
+    page.click("form[data-raise-form] button[type=submit]")
+    page.wait_for_load_state("load")
+
+    focused = page.evaluate("""() => ({id: document.activeElement.id,
+      role: document.activeElement.getAttribute("role"), text: document.activeElement.innerText,
+      links: [...document.activeElement.querySelectorAll("a")].map(a => a.hash)})""")
+    assert focused["id"] == "error-summary" and focused["role"] == "alert", focused
+    assert "标题" in focused["text"] and "类别" in focused["text"], focused
+    assert focused["links"] == ["#id_title", "#id_category"], focused
+    with translation.override("zh-hans"):  # 错误： once the catalogue has it
+        prefix = pgettext("prefix of the page title when something was refused", "Error: ")
+    assert page.title().startswith(prefix)
+    assert page.get_attribute("#id_title", "aria-invalid") == "true"
+
+
+def test_a_refused_sign_in_moves_the_focus_to_the_alert(live_server, new_page):
+    build_world()
+    page = new_page()
+    sign_in(page, live_server.url, "resident", "not-the-password")
+    assert page.evaluate("() => document.activeElement.getAttribute('role')") == "alert"
+    assert page.get_attribute("input[name=username]", "aria-invalid") == "true"
+    assert page.get_attribute("input[name=password]", "aria-invalid") == "true"
 
 
 def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page):
