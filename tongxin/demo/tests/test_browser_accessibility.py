@@ -161,6 +161,39 @@ def test_a_refused_sign_in_moves_the_focus_to_the_alert(live_server, new_page):
     assert page.get_attribute("input[name=password]", "aria-invalid") == "true"
 
 
+FOCUSED = """() => { const el = document.activeElement, style = getComputedStyle(el);
+  return {tag: el.tagName, id: el.id, href: el.getAttribute("href"), text: el.innerText,
+          lang: el.getAttribute("lang"), current: el.getAttribute("aria-current"),
+          outline: style.outlineStyle, width: parseFloat(style.outlineWidth)}; }"""
+
+
+def test_the_first_tab_reaches_a_skip_link_that_leads_past_the_menu(live_server, new_page):
+    build_world()
+    page = new_page()
+    sign_in(page, live_server.url, "grid_worker", PASSWORD)
+    page.keyboard.press("Tab")
+    skip = page.evaluate(FOCUSED)
+    assert skip["href"] == "#main" and skip["text"], skip
+    assert skip["outline"] == "solid" and skip["width"] >= 3, skip  # a strong focus ring
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED)["id"] == "main"
+    page.keyboard.press("Tab")  # the next stop is in the content, not the menu
+    assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+
+
+def test_the_focus_stays_on_the_language_buttons_after_the_switch(live_server, new_page):
+    build_world()
+    page = new_page()
+    sign_in(page, live_server.url, "grid_worker", PASSWORD)
+    page.focus("footer button[value=en]")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    focused = page.evaluate(FOCUSED)
+    assert focused["lang"] == "en" and focused["current"] == "true", focused
+    assert focused["outline"] == "solid" and focused["width"] >= 3, focused
+
+
 def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page):
     build_demo_district()
     base = live_server.url

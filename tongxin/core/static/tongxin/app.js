@@ -6,3 +6,21 @@ document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = token.value;
   }
 });
+
+// The language switch reloads the page: put the focus back on the language buttons, so a
+// keyboard or screen-reader user is not sent back to the top of the page.
+const KEEP_FOCUS = "tongxin.keep-focus";
+document.addEventListener("submit", function (event) {
+  if (event.target.matches("form[data-keep-focus]")) {
+    sessionStorage.setItem(KEEP_FOCUS, "1");
+  }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  if (sessionStorage.getItem(KEEP_FOCUS)) {
+    sessionStorage.removeItem(KEEP_FOCUS);
+    const current = document.querySelector("form[data-keep-focus] [aria-current]");
+    if (current) {
+      current.focus();
+    }
+  }
+});
