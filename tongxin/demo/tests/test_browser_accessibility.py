@@ -64,6 +64,11 @@ MEASURE = """() => {
       problems.push("small control " + Math.round(box.width) + "×" + Math.round(box.height) + ": " + name(el));
     }
   }
+  for (const el of document.querySelectorAll("[aria-describedby]")) {
+    for (const id of el.getAttribute("aria-describedby").split(/\\s+/).filter(Boolean)) {
+      if (!document.getElementById(id)) problems.push("aria-describedby names a missing #" + id + ": " + name(el));
+    }
+  }
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const seen = new Set();
   while (walker.nextNode()) {
@@ -192,6 +197,30 @@ def test_the_focus_stays_on_the_language_buttons_after_the_switch(live_server, n
     focused = page.evaluate(FOCUSED)
     assert focused["lang"] == "en" and focused["current"] == "true", focused
     assert focused["outline"] == "solid" and focused["width"] >= 3, focused
+
+
+def test_the_checks_catch_what_they_look_for(live_server, new_page):
+    """The walk below passes because the pages are right, not because the checks are blind."""
+    page = new_page()
+    page.goto(f"{live_server.url}/people/login/")
+    page.evaluate("""() => {  // styles through the CSSOM: the CSP forbids style attributes
+      const main = document.querySelector("main");
+      const add = (html, style) => {
+        main.insertAdjacentHTML("beforeend", html);
+        Object.assign(main.lastElementChild.style, style || {});
+      };
+      add("<p>小字</p>", {fontSize: "12px"});
+      add("<button>x</button>", {padding: 0, minHeight: 0, minWidth: 0});
+      add('<img src="/static/none.png">');
+      add('<input aria-describedby="nowhere" aria-label="x">');
+      add("<div>宽</div>", {width: "40rem"});
+    }""")
+    problems = []
+    check_state(page, "broken", problems, phone=True)
+    found = "\n".join(problems)
+    for expected in ("axe image-alt", "small text 12px", "small control", "missing #nowhere",
+                     "scrolls sideways"):
+        assert expected in found, found
 
 
 def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page):
