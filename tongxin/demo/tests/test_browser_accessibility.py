@@ -19,7 +19,9 @@ from tongxin.demo.logins import DEMO_PASSWORD
 from tongxin.matters.categories import seed_categories
 from tongxin.matters.choices import Status
 from tongxin.matters.models import Matter
+from tongxin.people.choices import Role
 from tongxin.people.models import Person
+from tongxin.people.services import set_elder_mode
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +39,7 @@ RUN_AXE = """async (tags) => {
 
 # Controls under 44×44 CSS px and text under 14 px. A link inside running text (its
 # parent holds words of its own) is exempt from the target size, as WCAG 2.5.5 says.
-MEASURE = """() => {
+MEASURE = """(minText) => {
   const problems = [];
   const shown = el => {
     const box = el.getBoundingClientRect(), style = getComputedStyle(el);
@@ -76,12 +78,29 @@ MEASURE = """() => {
     if (!walker.currentNode.textContent.trim() || seen.has(el) || !shown(el)) continue;
     seen.add(el);
     const size = parseFloat(getComputedStyle(el).fontSize);
-    if (size < 14) problems.push("small text " + size + "px: " + name(el));
+    if (size < minText) problems.push("small text " + size + "px: " + name(el));
   }
   return problems;
 }"""
 
 OVERFLOW = """() => document.documentElement.scrollWidth - document.documentElement.clientWidth"""
+
+# The main actions (the filled buttons) against their own background, WCAG's contrast ratio.
+MAIN_ACTIONS_CONTRAST = """() => {
+  const luminance = color => {
+    const [r, g, b] = color.match(/[\\d.]+/g).slice(0, 3).map(Number).map(c => c / 255)
+      .map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  return [...document.querySelectorAll("button:not(.secondary, .link), a.button:not(.secondary)")]
+    .filter(el => el.getBoundingClientRect().width > 0
+      && getComputedStyle(el).backgroundColor !== "rgba(0, 0, 0, 0)")  // filled ones only
+    .map(el => {
+      const style = getComputedStyle(el);
+      const [a, b] = [luminance(style.color), luminance(style.backgroundColor)].sort((x, y) => y - x);
+      return [el.innerText.trim(), Math.round((a + 0.05) / (b + 0.05) * 100) / 100];
+    });
+}"""
 
 
 def set_default_font_size(page, pixels):
@@ -99,14 +118,22 @@ def sign_in(page, base_url, username, password=DEMO_PASSWORD):
     page.wait_for_load_state("domcontentloaded")
 
 
-def check_state(page, label, problems, *, phone):
-    """Run axe and, on a phone, the size and overflow measures on the page as it stands."""
+def check_state(page, label, problems, *, phone, elder=False):
+    """Run axe and, on a phone, the size and overflow measures on the page as it stands.
+
+    In elder mode (长辈版) text must be 18 px and up, and the main actions reach 7:1.
+    """
     # By URL, from the app's own static files: the pages' CSP forbids inline scripts.
     page.add_script_tag(url=static(AXE))
     problems += [f"{label}: axe {v}" for v in page.evaluate(RUN_AXE, WCAG_21_AA)]
+    if elder:
+        if page.get_attribute("html", "class") != "elder":
+            problems.append(f"{label}: not in elder mode")
+        problems += [f"{label}: main action «{text}» at {ratio}:1, under 7:1"
+                     for text, ratio in page.evaluate(MAIN_ACTIONS_CONTRAST) if ratio < 7]
     if not phone:
         return
-    problems += [f"{label}: {p}" for p in page.evaluate(MEASURE)]
+    problems += [f"{label}: {p}" for p in page.evaluate(MEASURE, 18 if elder else 14)]
     session = set_default_font_size(page, 32)  # 200 % of the 16 px default
     overflow = page.evaluate(OVERFLOW)
     if overflow > 0:
@@ -115,12 +142,12 @@ def check_state(page, label, problems, *, phone):
     session.detach()
 
 
-def visit(page, url, label, problems, *, phone, open_actions=False):
+def visit(page, url, label, problems, *, phone, elder=False, open_actions=False):
     page.goto(url)
     page.wait_for_load_state("load")
     if open_actions:
         page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
-    check_state(page, label, problems, phone=phone)
+    check_state(page, label, problems, phone=phone, elder=elder)
 
 
 def test_the_text_follows_the_font_size_set_in_the_browser(live_server, new_page):
@@ -199,6 +226,44 @@ def test_the_focus_stays_on_the_language_buttons_after_the_switch(live_server, n
     assert focused["outline"] == "solid" and focused["width"] >= 3, focused
 
 
+def test_a_resident_turns_on_the_elder_mode_and_it_is_remembered(live_server, new_page):
+    world = build_world()
+    page = new_page()
+    sign_in(page, live_server.url, "resident", PASSWORD)
+    switch = page.locator("footer .elder-switch button")
+    assert switch.get_attribute("aria-pressed") == "false"
+    switch.click()
+    page.wait_for_load_state("load")
+
+    assert page.get_attribute("html", "class") == "elder"
+    assert page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") == 18
+    assert page.locator("footer .elder-switch button").get_attribute("aria-pressed") == "true"
+    focused = page.evaluate(FOCUSED)
+    assert focused["tag"] == "BUTTON" and "elder" in page.evaluate(
+        "() => document.activeElement.closest('form').className"), focused
+    world.resident.refresh_from_db()
+    assert world.resident.elder_mode
+
+    again = new_page()  # another phone, another day
+    sign_in(again, live_server.url, "resident", PASSWORD)
+    assert again.get_attribute("html", "class") == "elder"
+    again.locator("footer .elder-switch button").click()
+    again.wait_for_load_state("load")
+    assert again.get_attribute("html", "class") is None
+
+
+def test_the_elder_mode_keeps_only_the_main_menu_items(live_server, new_page):
+    world = build_world()
+    worker = world.by_role[Role.GRID_WORKER]
+    page = new_page()
+    sign_in(page, live_server.url, worker.username, PASSWORD)
+    full = page.locator(".mainnav a:visible").all_inner_texts()
+    set_elder_mode(worker, True)
+    page.reload()
+    short = page.locator(".mainnav a:visible").all_inner_texts()
+    assert short == ["首页", "待办"] and len(full) > len(short), (full, short)
+
+
 def test_the_checks_catch_what_they_look_for(live_server, new_page):
     """The walk below passes because the pages are right, not because the checks are blind."""
     page = new_page()
@@ -232,43 +297,49 @@ def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page
     heard = (Matter.objects.visible_to(grid).filter(status=Status.NEW).order_by("pk").first()
              or Matter.objects.visible_to(grid).order_by("pk").first())
     problems = []
-    for viewport in (PHONE, DESKTOP):
-        phone = viewport is PHONE
-        size = "phone" if phone else "desktop"
+    for elder in (False, True):
+        for person in (resident, grid):
+            set_elder_mode(person, elder)
+        for viewport in (PHONE, DESKTOP):
+            phone = viewport is PHONE
+            size = ("phone" if phone else "desktop") + (" elder" if elder else "")
+            kw = {"phone": phone, "elder": elder}
 
-        page = new_page(viewport=viewport)
-        visit(page, f"{base}/people/login/", f"{size} sign-in", problems, phone=phone)
-        sign_in(page, base, "resident", "not-the-password")
-        check_state(page, f"{size} sign-in refused", problems, phone=phone)
+            if not elder:
+                page = new_page(viewport=viewport)
+                visit(page, f"{base}/people/login/", f"{size} sign-in", problems, phone=phone)
+                sign_in(page, base, "resident", "not-the-password")
+                check_state(page, f"{size} sign-in refused", problems, phone=phone)
 
-        page = new_page(viewport=viewport)
-        sign_in(page, base, "resident")
-        check_state(page, f"{size} resident home", problems, phone=phone)
-        visit(page, f"{base}{reverse('matters:raise')}", f"{size} raise", problems, phone=phone)
-        page.evaluate("() => document.querySelector('form[data-raise-form]').noValidate = true")
-        page.click("form[data-raise-form] button[type=submit]")
-        page.wait_for_load_state("load")
-        check_state(page, f"{size} raise refused", problems, phone=phone)
-        if phone:
-            screenshot(page, "a11y-raise-refused")
-        visit(page, f"{base}{reverse('matters:mine')}", f"{size} my matters", problems, phone=phone)
-        visit(page, f"{base}{reverse('matters:detail', args=[own.pk])}", f"{size} resident matter",
-              problems, phone=phone)
-        visit(page, f"{base}{reverse('notices:inbox')}", f"{size} resident notices", problems,
-              phone=phone)
+            page = new_page(viewport=viewport)
+            sign_in(page, base, "resident")
+            check_state(page, f"{size} resident home", problems, **kw)
+            visit(page, f"{base}{reverse('matters:raise')}", f"{size} raise", problems, **kw)
+            page.evaluate("() => document.querySelector('form[data-raise-form]').noValidate = true")
+            page.click("form[data-raise-form] button[type=submit]")
+            page.wait_for_load_state("load")
+            check_state(page, f"{size} raise refused", problems, **kw)
+            if phone:
+                screenshot(page, "a11y-raise-refused" + ("-elder" if elder else ""))
+            visit(page, f"{base}{reverse('matters:mine')}", f"{size} my matters", problems, **kw)
+            visit(page, f"{base}{reverse('matters:detail', args=[own.pk])}",
+                  f"{size} resident matter", problems, **kw)
+            visit(page, f"{base}{reverse('notices:inbox')}", f"{size} resident notices",
+                  problems, **kw)
 
-        page = new_page(viewport=viewport)
-        sign_in(page, base, "grid")
-        check_state(page, f"{size} grid home", problems, phone=phone)
-        visit(page, f"{base}{reverse('matters:inbox')}", f"{size} grid inbox", problems, phone=phone)
-        visit(page, f"{base}{reverse('matters:detail', args=[heard.pk])}", f"{size} grid matter",
-              problems, phone=phone, open_actions=True)
-        if phone:
-            screenshot(page, "a11y-grid-matter")
+            page = new_page(viewport=viewport)
+            sign_in(page, base, "grid")
+            check_state(page, f"{size} grid home", problems, **kw)
+            visit(page, f"{base}{reverse('matters:inbox')}", f"{size} grid inbox", problems, **kw)
+            visit(page, f"{base}{reverse('matters:detail', args=[heard.pk])}",
+                  f"{size} grid matter", problems, open_actions=True, **kw)
+            if phone:
+                screenshot(page, "a11y-grid-matter" + ("-elder" if elder else ""))
 
-        page = new_page(viewport=viewport)
-        sign_in(page, base, "street")
-        visit(page, f"{base}{reverse('matters:list')}", f"{size} street list", problems,
-              phone=phone)
+            if not elder:
+                page = new_page(viewport=viewport)
+                sign_in(page, base, "street")
+                visit(page, f"{base}{reverse('matters:list')}", f"{size} street list", problems,
+                      phone=phone)
     problems = list(dict.fromkeys(problems))  # one line per element and page state
     assert not problems, "\n".join(problems)

@@ -7,20 +7,23 @@ document.addEventListener("htmx:configRequest", function (event) {
   }
 });
 
-// The language switch reloads the page: put the focus back on the language buttons, so a
-// keyboard or screen-reader user is not sent back to the top of the page.
+// The language and elder-mode switches reload the page: put the focus back on the switch,
+// so a keyboard or screen-reader user is not sent back to the top of the page.
 const KEEP_FOCUS = "tongxin.keep-focus";
 document.addEventListener("submit", function (event) {
-  if (event.target.matches("form[data-keep-focus]")) {
-    sessionStorage.setItem(KEEP_FOCUS, "1");
+  const key = event.target.getAttribute("data-keep-focus");
+  if (key) {
+    sessionStorage.setItem(KEEP_FOCUS, key);
   }
 });
 document.addEventListener("DOMContentLoaded", function () {
-  if (sessionStorage.getItem(KEEP_FOCUS)) {
+  const key = sessionStorage.getItem(KEEP_FOCUS);
+  if (key) {
     sessionStorage.removeItem(KEEP_FOCUS);
-    const current = document.querySelector("form[data-keep-focus] [aria-current]");
-    if (current) {
-      current.focus();
+    const form = document.querySelector('form[data-keep-focus="' + key + '"]');
+    const target = form && (form.querySelector("[aria-current]") || form.querySelector("button"));
+    if (target) {
+      target.focus();
     }
   }
 });
