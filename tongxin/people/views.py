@@ -51,9 +51,11 @@ def elder_mode(request):
     on = request.POST.get("elder_mode") == "on"
     services.set_elder_mode(request.user, on)
     messages.success(request, _("Elder mode is on.") if on else _("Elder mode is off."))
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    target = request.POST.get("next", "")
+    # Only a path on this site: anything else (a host, or a word redirect() would take
+    # for a view name and fail to reverse) goes home.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = "/"
     return redirect(target)
 
