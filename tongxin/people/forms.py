@@ -18,6 +18,13 @@ class SignInForm(AuthenticationForm):
         ),
     }
 
+    def add_error(self, field, error):
+        """Mark both inputs invalid when the pair is refused, so screen readers say so."""
+        super().add_error(field, error)
+        if field is None:
+            for name in ("username", "password"):
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
     def clean(self):
         try:
             return super().clean()

@@ -61,6 +61,10 @@ class Person(AbstractBaseUser, PermissionsMixin):
     )
     is_household_head = models.BooleanField(_("head of household"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    elder_mode = models.BooleanField(
+        _("elder mode"), default=False,
+        help_text=_("Larger text and controls and a shorter menu, chosen by the person."),
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Raised to end every live sign-in at once (sessions and API tokens): a lockout, an
     # administrator's "sign out everywhere". Mixed into the session hash below.

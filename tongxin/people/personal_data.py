@@ -113,7 +113,7 @@ def export_profile(person):
         "username": person.username or "", "full_name": person.full_name,
         "phone": person.phone or "", "id_number": person.id_number or "",
         "email": person.email, "household": person.household.full_name if person.household else "",
-        "is_household_head": person.is_household_head,
+        "is_household_head": person.is_household_head, "elder_mode": person.elder_mode,
         "date_joined": _when(person.date_joined), "last_login": _when(person.last_login),
     }
 
@@ -127,6 +127,7 @@ def erase_profile(person, *, by):
     person.email = ""
     person.household = None
     person.is_household_head = False
+    person.elder_mode = False
     person.is_active = False
     person.is_superuser = False
     person.last_login = None
@@ -187,6 +188,7 @@ register("people", personal_data=[
             Column("phone", _("Phone")), Column("id_number", _("ID-card number")),
             Column("email", _("E-mail")), Column("household", _("Household address")),
             Column("is_household_head", _("Head of household")),
+            Column("elder_mode", _("Elder mode")),
             Column("date_joined", _("Date joined")), Column("last_login", _("Last sign-in")),
         ),
         export=export_profile, erase=erase_profile, covers=("people.person",),

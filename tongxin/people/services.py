@@ -81,6 +81,12 @@ def update_person(person, *, by=None, **changes):
 
 
 @transaction.atomic
+def set_elder_mode(person, on):
+    """Turn the person's elder mode (长辈版) on or off; they choose it for themselves."""
+    return update_person(person, by=person, elder_mode=bool(on))
+
+
+@transaction.atomic
 def assign_role(person, *, role, place, organisation=None, by=None):
     """Give ``person`` a role at ``place``; checks the place kind and organisation the role needs."""
     spec = ROLE_SPECS[role]

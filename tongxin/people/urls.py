@@ -6,6 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("elder-mode/", views.elder_mode, name="elder_mode"),
     path("", views.person_list, name="list"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("import/", roster_views.roster_import, name="roster_import"),

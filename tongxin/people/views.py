@@ -1,11 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tongxin.core import ratelimit
+from tongxin.people import services
 from tongxin.people.audit import record_contact_read
 from tongxin.people.forms import PersonSearchForm, SignInForm
 from tongxin.people.models import Person, RoleAssignment
@@ -39,6 +44,22 @@ class SignInView(auth_views.LoginView):
 
 class SignOutView(auth_views.LogoutView):
     pass
+
+
+@login_required
+@require_POST
+def elder_mode(request):
+    """Turn one's own elder mode (长辈版) on or off, and go back to the page one was on."""
+    on = request.POST.get("elder_mode") == "on"
+    services.set_elder_mode(request.user, on)
+    messages.success(request, _("Elder mode is on.") if on else _("Elder mode is off."))
+    target = request.POST.get("next", "")
+    # Only a path on this site: anything else (a host, or a word redirect() would take
+    # for a view name and fail to reverse) goes home.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    return redirect(target)
 
 
 @login_required

@@ -240,6 +240,7 @@ SWEPT = {
     "places:detail": [ONE_BY_ONE_TEST, GENERIC],
     "people:login": [SIGN_IN],
     "people:logout": [SIGN_IN],
+    "people:elder_mode": [SIGN_IN],
     "people:list": [ONE_BY_ONE_TEST],
     "people:detail": [GENERIC],
     "people:roster_import": ["test_roster_uploads_that_are_not_rosters_are_refused"],
@@ -1088,6 +1089,8 @@ def test_sign_in_language_and_redirects_with_hostile_input(scene):
             (client_for(scene, "neighbour"), f"/matters/{scene.new.pk}/support/", {"next": target}),
             (client_for(scene, "resident"), "/notices/read/", {"all": "1", "next": target}),
             (client_for(scene, "resident"), "/people/logout/", {"next": target}),
+            (client_for(scene, "resident"), "/people/elder-mode/", {"elder_mode": target,
+                                                                    "next": target}),
             (Client(), f"/people/login/?next={quote(target)}", {"username": "resident",
                                                                   "password": "wrong"}),
         ]
