@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from PIL import Image
 
 from tongxin.backups.archive import backed_up_models
@@ -54,3 +55,11 @@ def every_row(using="default"):
         rows[label] = list(model._base_manager.using(using).order_by("pk")
                            .values_list(*columns))
     return rows
+
+
+@pytest.fixture
+def archive(data, media, tmp_path):
+    """A backup of the world and its media, written to a file."""
+    path = tmp_path / "backup.tar.gz"
+    call_command("backup", output=str(path))
+    return path

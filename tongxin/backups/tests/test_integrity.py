@@ -11,13 +11,6 @@ from tongxin.backups.tests.conftest import every_row
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def archive(data, media, tmp_path):
-    path = tmp_path / "backup.tar.gz"
-    call_command("backup", output=str(path))
-    return path
-
-
 def refused(path):
     """Restore ``path`` over the live data; return the error (the data must be untouched)."""
     before = every_row()

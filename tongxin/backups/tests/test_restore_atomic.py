@@ -11,13 +11,6 @@ from tongxin.backups.tests.conftest import every_row
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def archive(data, media, tmp_path):
-    path = tmp_path / "backup.tar.gz"
-    call_command("backup", output=str(path))
-    return path
-
-
 def repack(source, target, edit, workdir):
     """Copy the archive ``source`` to ``target`` with ``edit(manifest)`` applied, sealed."""
     manifest = read_archive(source, workdir)
