@@ -61,7 +61,7 @@ def test_an_address_inside_a_private_or_special_network_is_refused(url, dns, set
     with pytest.raises(ServiceError) as refused:
         validate_webhook_url(url)
     assert refused.value.code == "webhook_url_internal"
-    assert "public" in refused.value.message
+    assert "公网" in refused.value.message  # in the default language, Simplified Chinese
 
 
 def test_a_public_address_and_a_name_not_resolving_yet_are_accepted(dns, settings):
