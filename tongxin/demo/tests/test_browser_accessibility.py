@@ -21,6 +21,7 @@ from tongxin.matters.choices import Status
 from tongxin.matters.models import Matter
 from tongxin.people.choices import Role
 from tongxin.people.models import Person
+from tongxin.people.rules import is_staff_member
 from tongxin.people.services import set_elder_mode
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -343,3 +344,52 @@ def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page
                       phone=phone)
     problems = list(dict.fromkeys(problems))  # one line per element and page state
     assert not problems, "\n".join(problems)
+
+
+# The main list or board of a role, the first of these the person may open.
+MAIN_PAGES = (
+    ("matters.view_inbox", "matters:inbox", "inbox"),
+    ("matters.list_matters", "matters:list", "matters"),
+    ("matters.inspect_results", "matters:boards", "boards"),
+    ("places.browse_places", "places:list", "places"),
+)
+DESKTOP_TOO = ("district", "admin")  # the widest pages, once on a desktop
+
+
+def main_page(person):
+    """Return the URL and name of the person's main list or board: their own matters for a resident."""
+    if not is_staff_member(person):
+        return reverse("matters:mine"), "my matters"
+    for perm, url_name, label in MAIN_PAGES:
+        if person.has_perm(perm):
+            return reverse(url_name), label
+    return None, None
+
+
+def test_every_role_home_and_main_page_pass_axe_and_the_size_measures(live_server, new_page):
+    """Each demo login: its home page and its main list or board, on a phone (a few on a desktop)."""
+    from tongxin.demo.logins import DEMO_LOGINS
+
+    build_demo_district()
+    base = live_server.url
+    problems, missing = [], []
+    for login in DEMO_LOGINS:
+        person = Person.objects.get(username=login.username)
+        url, label = main_page(person)
+        if url is None:
+            missing.append(login.username)
+        viewports = (PHONE, DESKTOP) if login.username in DESKTOP_TOO else (PHONE,)
+        for viewport in viewports:
+            phone = viewport is PHONE
+            size = "phone" if phone else "desktop"
+            page = new_page(viewport=viewport)  # one browser context per role and screen
+            sign_in(page, base, login.username)
+            assert page.url.rstrip("/") != f"{base}/people/login", login.username
+            check_state(page, f"{size} {login.username} home", problems, phone=phone)
+            if url:
+                visit(page, f"{base}{url}", f"{size} {login.username} {label}", problems,
+                      phone=phone)
+            page.context.close()
+    problems = list(dict.fromkeys(problems)) + [f"{name}: no main page" for name in missing]
+    assert not problems, "\n".join(problems)
+
