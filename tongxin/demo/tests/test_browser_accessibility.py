@@ -393,3 +393,47 @@ def test_every_role_home_and_main_page_pass_axe_and_the_size_measures(live_serve
     problems = list(dict.fromkeys(problems)) + [f"{name}: no main page" for name in missing]
     assert not problems, "\n".join(problems)
 
+
+def test_an_older_resident_takes_the_offered_elder_mode_and_gets_one_action_per_row(
+        live_server, new_page):
+    """On a phone: the offer on the first home page, then the 长辈版 home of big buttons."""
+    from tongxin.people.validators import id_check_digit
+
+    world = build_world()
+    first17 = "11010519500301002"
+    world.resident.id_number = first17 + id_check_digit(first17)
+    world.resident.save(update_fields=["id_number"])
+    seed_categories(world.district)
+    page = new_page(viewport=PHONE)
+    sign_in(page, live_server.url, "resident", PASSWORD)
+
+    offer = page.locator("[data-elder-offer]")
+    assert offer.is_visible()
+    problems = []
+    check_state(page, "phone elder offer", problems, phone=True)
+    widths = offer.locator("button").evaluate_all("bs => bs.map(b => b.getBoundingClientRect())"
+                                                  ".map(r => [r.width, r.height])")
+    assert len(widths) == 2 and all(w >= 300 and h >= 60 for w, h in widths), widths
+    offer.locator("button[value=on]").click()
+    page.wait_for_load_state("load")
+
+    assert page.get_attribute("html", "class") == "elder"
+    assert page.locator("[data-elder-offer]").count() == 0
+    buttons = page.locator("[data-elder-home] a.button.big")
+    assert buttons.evaluate_all("as => as.map(a => a.dataset.elderAction)") == ["raise", "mine"]
+    main_width = page.evaluate("() => document.querySelector('main').clientWidth")
+    for box in buttons.evaluate_all("as => as.map(a => a.getBoundingClientRect().toJSON())"):
+        assert box["width"] >= main_width - 40 and box["height"] >= 60, box  # one per row
+    check_state(page, "phone elder home", problems, phone=True, elder=True)
+    screenshot(page, "a11y-elder-home")
+
+    buttons.first.click()
+    page.wait_for_load_state("load")
+    hint = page.locator("#id_description_helptext")
+    assert hint.is_visible() and page.get_attribute("#id_title", "autocomplete") is None
+    check_state(page, "phone elder raise", problems, phone=True, elder=True)
+    assert not problems, "\n".join(problems)
+
+    again = new_page(viewport=PHONE)  # answered once: not asked again
+    sign_in(again, live_server.url, "resident", PASSWORD)
+    assert again.locator("[data-elder-offer]").count() == 0
