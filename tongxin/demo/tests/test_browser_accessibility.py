@@ -367,7 +367,8 @@ def main_page(person):
 
 
 def test_every_role_home_and_main_page_pass_axe_and_the_size_measures(live_server, new_page):
-    """Each demo login: its home page and its main list or board, on a phone (a few on a desktop)."""
+    """Each demo login: its home page and its main list or board, on a phone in the normal view
+    and the 长辈版 (a few also on a desktop)."""
     from tongxin.demo.logins import DEMO_LOGINS
 
     build_demo_district()
@@ -389,6 +390,14 @@ def test_every_role_home_and_main_page_pass_axe_and_the_size_measures(live_serve
             if url:
                 visit(page, f"{base}{url}", f"{size} {login.username} {label}", problems,
                       phone=phone)
+            if phone:  # and the same two pages in the 长辈版, in the same browser context
+                set_elder_mode(person, True)
+                visit(page, f"{base}/", f"{size} elder {login.username} home", problems,
+                      phone=phone, elder=True)
+                if url:
+                    visit(page, f"{base}{url}", f"{size} elder {login.username} {label}",
+                          problems, phone=phone, elder=True)
+                set_elder_mode(person, False)
             page.context.close()
     problems = list(dict.fromkeys(problems)) + [f"{name}: no main page" for name in missing]
     assert not problems, "\n".join(problems)
