@@ -166,6 +166,9 @@ TONGXIN_RATE_LIMITS = {
     "api_write": (600, 60),          # writes through the API or Open311 by one key or person
 }
 TONGXIN_RATE_LIMITS.update(json.loads(os.environ.get("TONGXIN_RATE_LIMITS", "{}")))
+# Residents of this age or older (from the roster's ID-card number) are offered the elder
+# mode (长辈版) on their home page until they have answered once.
+TONGXIN_ELDER_MODE_OFFER_AGE = int(os.environ.get("TONGXIN_ELDER_MODE_OFFER_AGE", "60"))
 # Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP).
 TONGXIN_CLIENT_IP_HEADER = os.environ.get("TONGXIN_CLIENT_IP_HEADER", "")
 

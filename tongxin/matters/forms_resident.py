@@ -124,8 +124,13 @@ class RaiseForm(ServiceErrorsMixin, forms.Form):
             "hx-include": "[name=title],[name=description]",
             "hx-params": "title,description",
         }
-        self.fields["title"].widget.attrs.update(similar, autocomplete="off")
-        self.fields["description"].widget.attrs.update(similar)
+        # Voice input and the keyboard's suggestions stay on (no autocomplete="off"): many
+        # residents speak rather than type.
+        self.fields["title"].widget.attrs.update(similar, inputmode="text", enterkeyhint="next")
+        self.fields["description"].widget.attrs.update(similar, inputmode="text")
+        if user.elder_mode:  # 长辈版: say that speaking is allowed
+            self.fields["description"].help_text = _(
+                "You can press the microphone on the keyboard and speak.")
         self.fields["photos"].widget.attrs["data-max-bytes"] = photo_rules.max_bytes()
         self.fields["photos"].widget.attrs["data-max-count"] = photo_rules.max_photos()
 

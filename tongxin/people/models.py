@@ -65,6 +65,10 @@ class Person(AbstractBaseUser, PermissionsMixin):
         _("elder mode"), default=False,
         help_text=_("Larger text and controls and a shorter menu, chosen by the person."),
     )
+    elder_mode_offered = models.BooleanField(
+        _("elder mode offered"), default=False,
+        help_text=_("The person has answered the offer of the elder mode (or chosen it themselves)."),
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Raised to end every live sign-in at once (sessions and API tokens): a lockout, an
     # administrator's "sign out everywhere". Mixed into the session hash below.

@@ -114,6 +114,7 @@ def export_profile(person):
         "phone": person.phone or "", "id_number": person.id_number or "",
         "email": person.email, "household": person.household.full_name if person.household else "",
         "is_household_head": person.is_household_head, "elder_mode": person.elder_mode,
+        "elder_mode_offered": person.elder_mode_offered,
         "date_joined": _when(person.date_joined), "last_login": _when(person.last_login),
     }
 
@@ -128,6 +129,7 @@ def erase_profile(person, *, by):
     person.household = None
     person.is_household_head = False
     person.elder_mode = False
+    person.elder_mode_offered = False
     person.is_active = False
     person.is_superuser = False
     person.last_login = None
@@ -189,6 +191,7 @@ register("people", personal_data=[
             Column("email", _("E-mail")), Column("household", _("Household address")),
             Column("is_household_head", _("Head of household")),
             Column("elder_mode", _("Elder mode")),
+            Column("elder_mode_offered", _("Elder mode offered")),
             Column("date_joined", _("Date joined")), Column("last_login", _("Last sign-in")),
         ),
         export=export_profile, erase=erase_profile, covers=("people.person",),

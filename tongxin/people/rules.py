@@ -1,12 +1,15 @@
 """Who may do what with people and their personal data (composable predicates)."""
 
 import rules
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from tongxin.core.masking import mask_id_number, mask_phone
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import scope_for
 from tongxin.people.choices import Role
+from tongxin.people.validators import age_on, birth_date_from_id_number
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
@@ -91,3 +94,19 @@ def contact_for(viewer, person):
         "id_number": mask_id_number(person.id_number),
         "masked": True,
     }
+
+
+def offer_elder_mode(person, today=None):
+    """Whether the home page asks this person if they want the elder mode (长辈版).
+
+    Residents (no staff role) whose ID-card number in the roster says they are
+    ``TONGXIN_ELDER_MODE_OFFER_AGE`` or older, until they have answered once or chosen
+    the mode themselves.
+    """
+    if person.elder_mode or person.elder_mode_offered or is_staff_member(person):
+        return False
+    born = birth_date_from_id_number(person.id_number)
+    if born is None:
+        return False
+    today = today or timezone.localdate()
+    return age_on(born, today) >= settings.TONGXIN_ELDER_MODE_OFFER_AGE

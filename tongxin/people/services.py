@@ -82,8 +82,11 @@ def update_person(person, *, by=None, **changes):
 
 @transaction.atomic
 def set_elder_mode(person, on):
-    """Turn the person's elder mode (长辈版) on or off; they choose it for themselves."""
-    return update_person(person, by=person, elder_mode=bool(on))
+    """Turn the person's elder mode (长辈版) on or off; they choose it for themselves.
+
+    Either choice also answers the offer of the mode: it is not offered again.
+    """
+    return update_person(person, by=person, elder_mode=bool(on), elder_mode_offered=True)
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Checks for Chinese phone and resident ID-card numbers."""
 
 import re
+from datetime import date
 
 from django.utils.translation import gettext as _
 
@@ -38,3 +39,19 @@ def normalise_id_number(value):
             _("%(value)s is not a valid 18-character ID-card number.") % {"value": value},
         )
     return value
+
+
+def birth_date_from_id_number(value):
+    """Return the birth date held in an 18-character ID number (digits 7 to 14), or None."""
+    digits = str(value or "")[6:14]
+    if len(digits) != 8 or not digits.isdigit():
+        return None
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
+def age_on(born, day):
+    """Return the age in whole years, on ``day``, of someone born on ``born``."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

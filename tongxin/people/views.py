@@ -52,7 +52,13 @@ def elder_mode(request):
     """Turn one's own elder mode (长辈版) on or off, and go back to the page one was on."""
     on = request.POST.get("elder_mode") == "on"
     services.set_elder_mode(request.user, on)
-    messages.success(request, _("Elder mode is on.") if on else _("Elder mode is off."))
+    if on:
+        messages.success(request, _("Elder mode is on."))
+    elif request.POST.get("offer"):  # "not now" to the offer on the home page
+        messages.success(request, _("You can turn on elder mode at any time at the bottom "
+                                    "of the page."))
+    else:
+        messages.success(request, _("Elder mode is off."))
     target = request.POST.get("next", "")
     # Only a path on this site: anything else (a host, or a word redirect() would take
     # for a view name and fail to reverse) goes home.

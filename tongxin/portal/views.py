@@ -25,7 +25,7 @@ from tongxin.matters.selectors import (
 from tongxin.orgs.models import Organisation
 from tongxin.people.audit import record_contact_read
 from tongxin.people.models import Person, RoleAssignment
-from tongxin.people.rules import contact_for, is_staff_member
+from tongxin.people.rules import contact_for, is_staff_member, offer_elder_mode
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 from tongxin.portal.forms import AuditFilter
@@ -71,6 +71,9 @@ def home(request):
         )
     context["my_matters"] = my_matters(user, limit=5)
     context["to_rate"] = list(results_to_rate(user).order_by("resolved_at", "pk")[:5])
+    if context["to_rate"] and user.elder_mode:
+        context["to_rate_count"] = results_to_rate(user).count()
+    context["offer_elder_mode"] = offer_elder_mode(user)
     return render(request, "portal/home_resident.html", context)
 
 

@@ -21,6 +21,7 @@ from tongxin.matters.choices import Status
 from tongxin.matters.models import Matter
 from tongxin.people.choices import Role
 from tongxin.people.models import Person
+from tongxin.people.rules import is_staff_member
 from tongxin.people.services import set_elder_mode
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -343,3 +344,105 @@ def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page
                       phone=phone)
     problems = list(dict.fromkeys(problems))  # one line per element and page state
     assert not problems, "\n".join(problems)
+
+
+# The main list or board of a role, the first of these the person may open.
+MAIN_PAGES = (
+    ("matters.view_inbox", "matters:inbox", "inbox"),
+    ("matters.list_matters", "matters:list", "matters"),
+    ("matters.inspect_results", "matters:boards", "boards"),
+    ("places.browse_places", "places:list", "places"),
+)
+DESKTOP_TOO = ("district", "admin")  # the widest pages, once on a desktop
+
+
+def main_page(person):
+    """Return the URL and name of the person's main list or board: their own matters for a resident."""
+    if not is_staff_member(person):
+        return reverse("matters:mine"), "my matters"
+    for perm, url_name, label in MAIN_PAGES:
+        if person.has_perm(perm):
+            return reverse(url_name), label
+    return None, None
+
+
+def test_every_role_home_and_main_page_pass_axe_and_the_size_measures(live_server, new_page):
+    """Each demo login: its home page and its main list or board, on a phone in the normal view
+    and the 长辈版 (a few also on a desktop)."""
+    from tongxin.demo.logins import DEMO_LOGINS
+
+    build_demo_district()
+    base = live_server.url
+    problems, missing = [], []
+    for login in DEMO_LOGINS:
+        person = Person.objects.get(username=login.username)
+        url, label = main_page(person)
+        if url is None:
+            missing.append(login.username)
+        viewports = (PHONE, DESKTOP) if login.username in DESKTOP_TOO else (PHONE,)
+        for viewport in viewports:
+            phone = viewport is PHONE
+            size = "phone" if phone else "desktop"
+            page = new_page(viewport=viewport)  # one browser context per role and screen
+            sign_in(page, base, login.username)
+            assert page.url.rstrip("/") != f"{base}/people/login", login.username
+            check_state(page, f"{size} {login.username} home", problems, phone=phone)
+            if url:
+                visit(page, f"{base}{url}", f"{size} {login.username} {label}", problems,
+                      phone=phone)
+            if phone:  # and the same two pages in the 长辈版, in the same browser context
+                set_elder_mode(person, True)
+                visit(page, f"{base}/", f"{size} elder {login.username} home", problems,
+                      phone=phone, elder=True)
+                if url:
+                    visit(page, f"{base}{url}", f"{size} elder {login.username} {label}",
+                          problems, phone=phone, elder=True)
+                set_elder_mode(person, False)
+            page.context.close()
+    problems = list(dict.fromkeys(problems)) + [f"{name}: no main page" for name in missing]
+    assert not problems, "\n".join(problems)
+
+
+def test_an_older_resident_takes_the_offered_elder_mode_and_gets_one_action_per_row(
+        live_server, new_page):
+    """On a phone: the offer on the first home page, then the 长辈版 home of big buttons."""
+    from tongxin.people.validators import id_check_digit
+
+    world = build_world()
+    first17 = "11010519500301002"
+    world.resident.id_number = first17 + id_check_digit(first17)
+    world.resident.save(update_fields=["id_number"])
+    seed_categories(world.district)
+    page = new_page(viewport=PHONE)
+    sign_in(page, live_server.url, "resident", PASSWORD)
+
+    offer = page.locator("[data-elder-offer]")
+    assert offer.is_visible()
+    problems = []
+    check_state(page, "phone elder offer", problems, phone=True)
+    widths = offer.locator("button").evaluate_all("bs => bs.map(b => b.getBoundingClientRect())"
+                                                  ".map(r => [r.width, r.height])")
+    assert len(widths) == 2 and all(w >= 300 and h >= 60 for w, h in widths), widths
+    offer.locator("button[value=on]").click()
+    page.wait_for_load_state("load")
+
+    assert page.get_attribute("html", "class") == "elder"
+    assert page.locator("[data-elder-offer]").count() == 0
+    buttons = page.locator("[data-elder-home] a.button.big")
+    assert buttons.evaluate_all("as => as.map(a => a.dataset.elderAction)") == ["raise", "mine"]
+    main_width = page.evaluate("() => document.querySelector('main').clientWidth")
+    for box in buttons.evaluate_all("as => as.map(a => a.getBoundingClientRect().toJSON())"):
+        assert box["width"] >= main_width - 40 and box["height"] >= 60, box  # one per row
+    check_state(page, "phone elder home", problems, phone=True, elder=True)
+    screenshot(page, "a11y-elder-home")
+
+    buttons.first.click()
+    page.wait_for_load_state("load")
+    hint = page.locator("#id_description_helptext")
+    assert hint.is_visible() and page.get_attribute("#id_title", "autocomplete") is None
+    check_state(page, "phone elder raise", problems, phone=True, elder=True)
+    assert not problems, "\n".join(problems)
+
+    again = new_page(viewport=PHONE)  # answered once: not asked again
+    sign_in(again, live_server.url, "resident", PASSWORD)
+    assert again.locator("[data-elder-offer]").count() == 0

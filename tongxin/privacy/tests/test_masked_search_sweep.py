@@ -109,6 +109,7 @@ NOT_SEARCHES = {
     "people:logout": "signs out",
     "people:detail": "one person by id",
     "people:roster_import": "an upload",
+    "people:elder_mode": "an action: one's own elder mode",
     "people:roster_template": "a blank template",
     "matters:raise": "a form",
     "matters:mine": "the caller's own matters; only ?page",
