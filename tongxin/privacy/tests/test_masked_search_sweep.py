@@ -143,7 +143,6 @@ NOT_SEARCHES = {
     "privacy:home": "the caller's own data",
     "privacy:export": "the caller's own data",
     "privacy:delete": "an action",
-    "people:elder_mode": "an action (the caller's own setting)",
     "api:schema": "the schema",
     "api:docs": "the documentation",
     "api:token": "signs in",
