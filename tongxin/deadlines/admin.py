@@ -111,7 +111,7 @@ class DeadlineRuleAdmin(DistrictSettingAdmin):
 @admin.register(CalendarDay)
 class CalendarDayAdmin(DistrictSettingAdmin):
     list_display = ["date", "weekday", "is_working_day", "name", "district"]
-    list_filter = ["is_working_day", "district"]
+    list_filter = ["is_working_day", ("district", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["district"]
     date_hierarchy = "date"
     search_fields = ["name"]

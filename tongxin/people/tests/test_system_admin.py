@@ -122,6 +122,9 @@ def test_a_system_admin_keeps_only_their_districts_deadline_settings_in_the_admi
                                        is_working_day=False, name="元旦")
     listed = client.get(reverse("admin:deadlines_calendarday_changelist"))
     assert list(listed.context["cl"].result_list) == [own]
+    # Its filters name no place of another district (review: the district filter did).
+    page = listed.content.decode()
+    assert district_b.district.name not in page and "别街道" not in page
     assert client.get(reverse("admin:deadlines_calendarday_change", args=[other.pk])
                       ).status_code in (302, 403, 404)
     # Another district cannot be chosen for a new day: the form refuses it, nothing is saved.
