@@ -27,10 +27,34 @@ from tongxin.kernel import registry
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 ERROR_TEMPLATE = "core/error.html"
 
+# SQLite says so in words: a lock held too long, or a file it cannot reach just now.
+SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "disk i/o error",
+                      "unable to open database file")
+# PostgreSQL's SQLSTATEs for "not now": connection exceptions (class 08), shutting down or
+# starting up (57P01-57P03), too many connections, and a transaction that lost a race
+# (serialization failure, deadlock, lock not available).
+POSTGRES_UNAVAILABLE = ("57P01", "57P02", "57P03", "53300", "40001", "40P01", "55P03")
+
 
 def database_unavailable(exception):
-    """Whether ``exception`` means the database cannot answer now (retrying may help)."""
-    return isinstance(exception, DATABASE_UNAVAILABLE)
+    """Whether ``exception`` means the database cannot answer now (retrying may help).
+
+    Only outages and lost races: an OperationalError that is a bug (SQLite's "no such
+    column", a statement PostgreSQL refuses) stays a 500, logged with its traceback.
+    """
+    if isinstance(exception, InterfaceError):
+        return True  # the connection is gone
+    if not isinstance(exception, OperationalError):
+        return False
+    cause = exception.__cause__
+    state = getattr(cause, "sqlstate", None)
+    if state is not None:
+        return state.startswith("08") or state in POSTGRES_UNAVAILABLE
+    message = str(exception).lower()
+    if any(message.startswith(words) for words in SQLITE_UNAVAILABLE):
+        return True
+    # psycopg's connection failures carry no SQLSTATE: refused, reset, closed by the server.
+    return cause is not None and type(cause).__module__.startswith("psycopg")
 
 
 def retry_after():

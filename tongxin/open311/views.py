@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from tongxin.core.errors import DATABASE_UNAVAILABLE
+from tongxin.core.errors import database_unavailable
 from tongxin.core.ratelimit import Limited, hit
 from tongxin.core.ratelimit import message as ratelimit_message
 from tongxin.kernel.errors import PermissionDenied, ServiceError
@@ -61,12 +61,12 @@ def endpoint(*methods):
                 return view(request, fmt, **kwargs)
             except Open311Error as error:
                 return errors(fmt, error)
-            except DATABASE_UNAVAILABLE:
-                raise  # 503 with Retry-After (core.middleware), in this format (render.py)
             except (BadRequest, MultiPartParserError, SuspiciousOperation):
                 # A body Django cannot read (oversized field names, too many fields …).
                 return errors(fmt, Open311Error(400, _("The request cannot be carried out.")))
-            except Exception:
+            except Exception as error:
+                if database_unavailable(error):
+                    raise  # 503 with Retry-After (core.middleware), in this format (render.py)
                 logger.exception("Open311 %s %s failed", request.method, request.path)
                 return errors(fmt, Open311Error(500, _("The server could not answer; "
                                                        "please try again later.")))

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import InterfaceError, OperationalError, connection
 from django.test import Client, RequestFactory
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -209,14 +210,53 @@ def test_a_locked_database_is_503_even_when_nothing_else_is_wrong(client):
     assert response.status_code == 503 and response["Retry-After"]
 
 
+def _wrapped(cause):
+    """An OperationalError as Django raises it: wrapping the driver's own error."""
+    error = OperationalError(str(cause))
+    error.__cause__ = cause
+    return error
+
+
 def test_an_unavailable_database_outside_a_view_reaches_handler500_as_503():
+    import psycopg
+
     request = RequestFactory().get("/matters/")
     try:
-        raise OperationalError("server closed the connection unexpectedly")
+        raise _wrapped(psycopg.OperationalError("server closed the connection unexpectedly"))
     except OperationalError:
         response = views.server_error(request)
 
     assert response.status_code == 503 and response["Retry-After"]
+
+
+def test_only_outages_and_lost_races_count_as_unavailable():
+    """An OperationalError that is a bug stays a 500 (review of item 23)."""
+    import psycopg
+    from psycopg import errors as pg
+
+    from tongxin.core.errors import database_unavailable
+
+    unavailable = [OperationalError("database is locked"), InterfaceError("closed"),
+                   OperationalError("unable to open database file"),
+                   _wrapped(psycopg.OperationalError("connection refused")),
+                   _wrapped(pg.AdminShutdown("terminating connection")),
+                   _wrapped(pg.SerializationFailure("could not serialize")),
+                   _wrapped(pg.DeadlockDetected("deadlock detected"))]
+    bugs = [OperationalError("no such column: foo"), OperationalError("no such table: x"),
+            OperationalError("too many SQL variables"),
+            _wrapped(pg.QueryCanceled("canceling statement due to statement timeout")),
+            _wrapped(pg.DiskFull("could not extend file")), ValueError("database is locked")]
+    assert all(database_unavailable(error) for error in unavailable)
+    assert not any(database_unavailable(error) for error in bugs)
+
+
+def test_a_page_meeting_a_database_bug_answers_500_not_503(client, world):
+    client.force_login(world.resident)
+    client.raise_request_exception = False
+    with database_down(OperationalError("no such column: matters_matter.nothing")):
+        response = client.get(reverse("matters:mine"))
+
+    assert response.status_code == 500 and "Retry-After" not in response
 
 
 def test_the_api_documents_503_with_retry_after_on_every_operation():
