@@ -79,6 +79,8 @@ def is_internal(address):
         embedded = [ip.ipv4_mapped, ip.sixtofour, ip.teredo and ip.teredo[1]]
         if any(inner is not None and is_internal(str(inner)) for inner in embedded if inner):
             return True
+        if ip.is_site_local:  # fec0::/10, deprecated but still routed inside some networks
+            return True
     return (not ip.is_global or ip.is_private or ip.is_loopback or ip.is_link_local
             or ip.is_unspecified or ip.is_multicast or ip.is_reserved)
 

@@ -227,8 +227,11 @@ def _send_on_commit(delivery_ids):
 def sign(secret, timestamp, body, *, delivery, event):
     """Return the signature header value for ``body`` (bytes) of ``delivery`` (its id) of
     ``event`` (its name), sent at ``timestamp``: HMAC-SHA256 of
-    "<timestamp>.<delivery>.<event>.<body>" with the subscription's secret."""
-    message = f"{timestamp}.{delivery}.{event}.".encode() + body
+    "<timestamp>\n<delivery>\n<event>\n<body>" with the subscription's secret. A header
+    value cannot hold a line break, so no part can be moved into its neighbour (a dot
+    could: delivery "41.matter" with event "assigned" signed like 41 and matter.assigned).
+    """
+    message = f"{timestamp}\n{delivery}\n{event}\n".encode() + body
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -253,6 +256,8 @@ def verify_signature(secret, headers, body, *, tolerance=SIGNATURE_TOLERANCE, no
     event = _header(headers, "X-Tongxin-Event")
     signature = _header(headers, "X-Tongxin-Signature")
     if not (secret and timestamp and delivery and event and signature):
+        return False
+    if any(ch in value for value in (timestamp, delivery, event) for ch in "\r\n"):
         return False
     if isinstance(body, str):
         body = body.encode("utf-8")

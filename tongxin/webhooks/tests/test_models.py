@@ -89,7 +89,7 @@ def headers(timestamp, signature, delivery="1", event="matter.created"):
 
 def test_the_signature_is_an_hmac_of_timestamp_delivery_event_and_body():
     body = '{"id":1,"title":"东门"}'.encode()
-    expected = hmac.new(b"s3cret", b"1700000000.1.matter.created." + body,
+    expected = hmac.new(b"s3cret", b"1700000000\n1\nmatter.created\n" + body,
                         hashlib.sha256).hexdigest()
     assert sign("s3cret", "1700000000", body, delivery=1,
                 event="matter.created") == f"sha256={expected}"

@@ -45,7 +45,7 @@ INTERNAL = [
     "https://169.254.169.254/latest/meta-data/", "https://10.0.0.1/hook",
     "https://192.168.1.1:6379/", "https://172.16.0.1/", "https://[::]/", "https://0.0.0.0/",
     "https://127.0.0.1/hook", "https://[::1]/hook", "https://localhost/hook",
-    "https://[fe80::1]/", "https://[fd00::1]/", "https://[::ffff:10.0.0.1]/",
+    "https://[fe80::1]/", "https://[fd00::1]/", "https://[fec0::1]/", "https://[::ffff:10.0.0.1]/",
     "https://[2002:a00:1::1]/",
     "https://100.64.0.1/", "https://224.0.0.1/", "https://240.0.0.1/", "https://198.18.0.1/",
     "https://internal.example/hook", "https://mixed.example/hook",
@@ -213,6 +213,16 @@ def test_the_signature_covers_the_delivery_and_the_event(header, value):
     headers = headers_for("s3cret", body, at=time.time())
     assert verify_signature("s3cret", headers, body)
     assert not verify_signature("s3cret", {**headers, header: value}, body, tolerance=None)
+
+
+def test_no_part_of_the_signed_message_moves_into_its_neighbour():
+    """Review of item 33: with dots between the parts, delivery "42.matter" and event
+    "created" were signed like delivery 42 and event matter.created."""
+    body = b'{"id":42}'
+    headers = headers_for("s3cret", body, at=time.time(), delivery="42", event="matter.created")
+    moved = {**headers, "X-Tongxin-Delivery": "42.matter", "X-Tongxin-Event": "created"}
+    assert verify_signature("s3cret", headers, body)
+    assert not verify_signature("s3cret", moved, body)
 
 
 def test_headers_are_read_whatever_their_case():
