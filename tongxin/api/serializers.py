@@ -312,12 +312,16 @@ class InspectionSerializer(serializers.Serializer):
 
 
 class ResolutionSerializer(serializers.Serializer):
+    """A round of the result (matters.selectors.results_as_seen): phone and ID numbers in
+    its text (and its inspections' notes) masked unless the caller sees the raiser's
+    contacts whole, as the matter's own text."""
+
     round = serializers.IntegerField()
     what_was_done = serializers.CharField()
     basis = serializers.CharField()
     standard = serializers.CharField()
     created_at = serializers.DateTimeField()
-    inspections = InspectionSerializer(many=True, source="inspections.all")
+    inspections = InspectionSerializer(many=True)
 
 
 class TimelineEventSerializer(serializers.Serializer):

@@ -41,7 +41,6 @@ from tongxin.matters import actions, rules, selectors, services
 from tongxin.matters.audit import record_reporter_read
 from tongxin.matters.choices import Visibility
 from tongxin.matters.models import Category, Matter, Photo, Whistle
-from tongxin.matters.presenters import present_events
 from tongxin.matters.selectors import MatterFilters
 from tongxin.matters.transitions import TRANSITIONS
 from tongxin.notices import services as notice_services
@@ -305,7 +304,7 @@ def matter_detail(request, matter):
     matter = Matter.objects.select_related(*selectors.DETAIL_RELATED).get(pk=matter.pk)
     whistles = selectors.whistles_of(matter)
     staff = rules.sees_internal(user, matter, whistles)
-    timeline = present_events(selectors.timeline_events(matter, internal=staff))
+    timeline = selectors.timeline_as_seen(matter, user, internal=staff)
     for item in timeline:
         actor = item.event.actor
         item.api_actor = actor.full_name if staff and actor is not None else None
@@ -322,7 +321,7 @@ def matter_detail(request, matter):
     matter.api_allowed_actions = sorted(allowed)
     matter.api_photos = photos
     matter.api_whistles = whistles
-    matter.api_resolutions = selectors.resolutions_of(matter)
+    matter.api_resolutions = selectors.results_as_seen(matter, user)
     matter.api_timeline = timeline
     return s.MatterDetailSerializer(matter, context={"request": request}).data
 
