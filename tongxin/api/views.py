@@ -504,7 +504,7 @@ def _resolve(request, m, d):
     never refuse (an API client has no "publish anyway" box)."""
     check = registry.hook("matters.reply_warnings")  # declared by triage
     warnings = check(m, what_was_done=d["what_was_done"], basis=d["basis"],
-                     standard=d["standard"]) if check else []
+                     standard=d["standard"], user=request.user) if check else []
     request.reply_checks = [w.as_dict() for w in warnings]
     return {**d, "checks": request.reply_checks}
 
