@@ -582,7 +582,9 @@ class WhistleList(generics.ListAPIView):
 
     def get_queryset(self):
         data = filters(s.WhistleFilterSerializer, self.request)
-        whistles = visible_whistles(self.request).select_related("department")
+        # The matter and its reporter: whether the answer is read masked (answer_as_seen).
+        whistles = visible_whistles(self.request).select_related(
+            "department", "matter__reporter__household")
         if data.get("status"):
             whistles = whistles.filter(status=data["status"])
         if data.get("mine"):

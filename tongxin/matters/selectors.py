@@ -366,6 +366,13 @@ def results_as_seen(matter, user):
     return [_result_seen(r, mask, r.inspections.all()) for r in resolutions_of(matter)]
 
 
+def answer_as_seen(whistle, user):
+    """Return a department's answer to a whistle as ``user`` may read it: masked as its
+    matter's own text is (text_as_seen; a whistle of ``matter.whistles`` shares the matter
+    loaded, so this reads nothing more)."""
+    return _mask_for(whistle.matter, user)(whistle.answer)
+
+
 def raiser_names(matter):
     """Return the names the matter's own text may contain: its reporter's and its contact's."""
     reporter = matter.reporter if matter.reporter_id else None

@@ -157,3 +157,53 @@ def test_the_board_scrubs_flats_and_names_in_every_result_field(client, world, n
     for whole in ("1单元301", "王师傅", "张小明", "138 0010 0001"):
         assert whole not in page, whole
     assert "与*单元***" in page and "*单元***门口" in page and "*师傅" in page and "138****0001" in page
+
+
+# --- a department's answer to a whistle --------------------------------------------------------
+
+ANSWER = "已联系住户13900000001，到场清理"
+ANSWER_MASKED = "已联系住户139****0001，到场清理"
+
+
+@pytest.fixture
+def answered(world, new_matter):
+    from tongxin.matters.choices import Level
+    from tongxin.matters.models import Whistle
+
+    matter = new_matter(title="东门电动车乱停放", description="东门口每天晚上堆满电动车。")
+    services.escalate(matter, by=world.by_role[Role.GRID_WORKER], reason="需要区里协调",
+                      to_level=Level.DISTRICT)
+    services.whistle(matter, by=world.by_role[Role.DISTRICT_OFFICER],
+                     departments=[world.department])
+    whistle = Whistle.objects.get(matter=matter)
+    staff = world.by_role[Role.DEPARTMENT_STAFF]
+    services.report_in(whistle, by=staff)
+    services.answer_whistle(whistle, by=staff, answer=ANSWER)
+    return matter
+
+
+@pytest.mark.parametrize("role", [Role.STREET_OFFICER, Role.DISTRICT_OFFICER])
+def test_a_departments_answer_is_masked_on_the_page_the_api_and_the_whistle_list(
+        client, world, answered, role):
+    viewer = world.by_role[role]
+    client.force_login(viewer)
+
+    page = client.get(reverse("matters:detail", args=[answered.pk])).content.decode()
+    body = api(viewer).get(f"/api/v1/matters/{answered.pk}/").json()
+    listed = api(viewer).get("/api/v1/whistles/").json()
+
+    assert "13900000001" not in page and ANSWER_MASKED in page
+    assert [w["answer"] for w in body["whistles"]] == [ANSWER_MASKED]
+    assert ANSWER_MASKED in [e["note"] for e in body["timeline"]]
+    assert "13900000001" not in str(listed) and ANSWER_MASKED in str(listed)
+
+
+def test_the_grid_worker_reads_the_departments_answer_whole(client, world, answered):
+    grid_worker = world.by_role[Role.GRID_WORKER]
+    client.force_login(grid_worker)
+
+    page = client.get(reverse("matters:detail", args=[answered.pk])).content.decode()
+    body = api(grid_worker).get(f"/api/v1/matters/{answered.pk}/").json()
+
+    assert ANSWER in page
+    assert [w["answer"] for w in body["whistles"]] == [ANSWER]
