@@ -207,3 +207,36 @@ def test_the_grid_worker_reads_the_departments_answer_whole(client, world, answe
 
     assert ANSWER in page
     assert [w["answer"] for w in body["whistles"]] == [ANSWER]
+
+
+# --- inspection notes and reopen reasons ---------------------------------------------------------
+
+
+def test_an_inspection_note_is_masked_on_the_page_and_the_api(client, world, resolved):
+    services.inspect(resolved, by=world.by_role[Role.BUILDING_HEAD], passed=False,
+                     note="门口仍堵着，住户13912345678说没人来")
+    street = world.by_role[Role.STREET_OFFICER]
+    client.force_login(street)
+
+    page = client.get(reverse("matters:detail", args=[resolved.pk])).content.decode()
+    body = api(street).get(f"/api/v1/matters/{resolved.pk}/").json()
+
+    masked = "门口仍堵着，住户139****5678说没人来"
+    assert "13912345678" not in page and masked in page
+    assert [i["note"] for i in body["resolutions"][0]["inspections"]] == [masked]
+    assert masked in [event["note"] for event in body["timeline"]]
+    assert "13912345678" not in str(body)
+
+
+def test_a_reopen_reason_is_masked_for_a_legal_adviser_and_whole_for_the_reporter(
+        client, world, resolved):
+    services.rate(resolved, by=world.resident, satisfaction=Satisfaction.SATISFIED)
+    services.reopen(resolved, by=world.resident, reason="又堵了，回电13912345678")
+
+    client.force_login(world.by_role[Role.LEGAL_ADVISER])
+    masked = client.get(reverse("matters:detail", args=[resolved.pk])).content.decode()
+    client.force_login(world.resident)
+    whole = client.get(reverse("matters:detail", args=[resolved.pk])).content.decode()
+
+    assert "13912345678" not in masked and "又堵了，回电139****5678" in masked
+    assert "又堵了，回电13912345678" in whole
