@@ -339,7 +339,10 @@ class TimelineEventSerializer(serializers.Serializer):
     action = serializers.CharField()
     label = serializers.CharField()
     summary = serializers.CharField(allow_blank=True)
-    note = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True, help_text="What was typed (a result, a "
+                                 "comment, a reason); phone and ID numbers in it and in the "
+                                 "summary are masked unless the caller sees the raiser's "
+                                 "contacts whole.")
     internal = serializers.BooleanField()
     late = serializers.BooleanField()
     from_status = serializers.ChoiceField(source="event.from_status", choices=Status.choices,
