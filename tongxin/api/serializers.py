@@ -18,7 +18,7 @@ from tongxin.matters.choices import (
     WhistleStatus,
 )
 from tongxin.matters.notices import NoticeKind
-from tongxin.matters.selectors import text_as_seen
+from tongxin.matters.selectors import answer_as_seen, text_as_seen
 from tongxin.matters.transitions import TRANSITIONS
 from tongxin.people.choices import Role
 from tongxin.people.rules import contact_for
@@ -289,6 +289,15 @@ class ReporterSerializer(serializers.Serializer):
     walk_in = serializers.BooleanField()
 
 
+class WhistleAnswerField(serializers.CharField):
+    """A department's answer as the caller may read it (matters.selectors.answer_as_seen);
+    whole in the answer's own reply to the department that wrote it."""
+
+    def get_attribute(self, instance):
+        request = self.context.get("request")
+        return instance.answer if request is None else answer_as_seen(instance, request.user)
+
+
 class WhistleSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     matter = serializers.IntegerField(source="matter_id")
@@ -300,7 +309,8 @@ class WhistleSerializer(serializers.Serializer):
     answer_due_at = serializers.DateTimeField()
     reported_at = serializers.DateTimeField(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
-    answer = serializers.CharField(allow_blank=True)
+    answer = WhistleAnswerField(allow_blank=True, help_text="Phone and ID numbers in it are "
+                                "masked unless the caller sees the raiser's contacts whole.")
     reported_late = serializers.BooleanField()
     answered_late = serializers.BooleanField()
 
@@ -312,12 +322,16 @@ class InspectionSerializer(serializers.Serializer):
 
 
 class ResolutionSerializer(serializers.Serializer):
+    """A round of the result (matters.selectors.results_as_seen): phone and ID numbers in
+    its text (and its inspections' notes) masked unless the caller sees the raiser's
+    contacts whole, as the matter's own text."""
+
     round = serializers.IntegerField()
     what_was_done = serializers.CharField()
     basis = serializers.CharField()
     standard = serializers.CharField()
     created_at = serializers.DateTimeField()
-    inspections = InspectionSerializer(many=True, source="inspections.all")
+    inspections = InspectionSerializer(many=True)
 
 
 class TimelineEventSerializer(serializers.Serializer):
@@ -325,7 +339,10 @@ class TimelineEventSerializer(serializers.Serializer):
     action = serializers.CharField()
     label = serializers.CharField()
     summary = serializers.CharField(allow_blank=True)
-    note = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True, help_text="What was typed (a result, a "
+                                 "comment, a reason); phone and ID numbers in it and in the "
+                                 "summary are masked unless the caller sees the raiser's "
+                                 "contacts whole.")
     internal = serializers.BooleanField()
     late = serializers.BooleanField()
     from_status = serializers.ChoiceField(source="event.from_status", choices=Status.choices,

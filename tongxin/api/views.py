@@ -41,7 +41,6 @@ from tongxin.matters import actions, rules, selectors, services
 from tongxin.matters.audit import record_reporter_read
 from tongxin.matters.choices import Visibility
 from tongxin.matters.models import Category, Matter, Photo, Whistle
-from tongxin.matters.presenters import present_events
 from tongxin.matters.selectors import MatterFilters
 from tongxin.matters.transitions import TRANSITIONS
 from tongxin.notices import services as notice_services
@@ -305,7 +304,7 @@ def matter_detail(request, matter):
     matter = Matter.objects.select_related(*selectors.DETAIL_RELATED).get(pk=matter.pk)
     whistles = selectors.whistles_of(matter)
     staff = rules.sees_internal(user, matter, whistles)
-    timeline = present_events(selectors.timeline_events(matter, internal=staff))
+    timeline = selectors.timeline_as_seen(matter, user, internal=staff)
     for item in timeline:
         actor = item.event.actor
         item.api_actor = actor.full_name if staff and actor is not None else None
@@ -322,7 +321,7 @@ def matter_detail(request, matter):
     matter.api_allowed_actions = sorted(allowed)
     matter.api_photos = photos
     matter.api_whistles = whistles
-    matter.api_resolutions = selectors.resolutions_of(matter)
+    matter.api_resolutions = selectors.results_as_seen(matter, user)
     matter.api_timeline = timeline
     return s.MatterDetailSerializer(matter, context={"request": request}).data
 
@@ -505,7 +504,7 @@ def _resolve(request, m, d):
     never refuse (an API client has no "publish anyway" box)."""
     check = registry.hook("matters.reply_warnings")  # declared by triage
     warnings = check(m, what_was_done=d["what_was_done"], basis=d["basis"],
-                     standard=d["standard"]) if check else []
+                     standard=d["standard"], user=request.user) if check else []
     request.reply_checks = [w.as_dict() for w in warnings]
     return {**d, "checks": request.reply_checks}
 
@@ -583,7 +582,9 @@ class WhistleList(generics.ListAPIView):
 
     def get_queryset(self):
         data = filters(s.WhistleFilterSerializer, self.request)
-        whistles = visible_whistles(self.request).select_related("department")
+        # The matter and its reporter: whether the answer is read masked (answer_as_seen).
+        whistles = visible_whistles(self.request).select_related(
+            "department", "matter__reporter__household")
         if data.get("status"):
             whistles = whistles.filter(status=data["status"])
         if data.get("mine"):

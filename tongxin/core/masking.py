@@ -269,3 +269,10 @@ def mask_names_in_text(text, names=()):
     for start, end in spans:
         chars[start:end] = "*" * (end - start)
     return "".join(chars)
+
+
+def public_text(text, names=()):
+    """Return free text as the public may read it (Open311, the compound board): mobile
+    and ID numbers masked, flat numbers (1单元301) starred, and people's names (``names``:
+    the reporter's and the contact's; and any a writer introduces, 我叫…) starred."""
+    return mask_names_in_text(mask_flats_in_text(mask_contacts_in_text(text)), names)

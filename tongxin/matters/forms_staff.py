@@ -175,7 +175,8 @@ class ResolveForm(MatterActionForm):
             return data
         check = registry.hook("matters.reply_warnings")  # declared by triage
         self.findings = check(self.matter, what_was_done=data["what_was_done"],
-                              basis=data["basis"], standard=data["standard"]) if check else ()
+                              basis=data["basis"], standard=data["standard"],
+                              user=self.user) if check else ()
         codes = sorted({f.code for f in self.findings})
         confirmed = set(data.get("warned", "").split(","))
         if self.findings and not (data.get("publish_anyway") and set(codes) <= confirmed):

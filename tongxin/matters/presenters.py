@@ -193,9 +193,15 @@ def label_for(action):
     return LABELS.get(action) or action.replace("_", " ")
 
 
-def present(event, category_names=None):
-    """Return the EventView of one event."""
+def _whole(text):
+    return text
+
+
+def present(event, category_names=None, *, mask=None):
+    """Return the EventView of one event; ``mask`` (text -> text) is applied to its summary
+    and note, the free text people typed (selectors.timeline_as_seen)."""
     names = category_names or {}
+    mask = mask or _whole
     data = event.data or {}
     if event.action in NOTE_IN_SUMMARY:
         summary, note = _escalated(data, names, event.note), ""
@@ -203,13 +209,15 @@ def present(event, category_names=None):
         summarise = SUMMARIES.get(event.action)
         summary, note = (summarise(data, names) if summarise else ""), event.note
     return EventView(
-        event=event, label=str(label_for(event.action)), summary=str(summary), note=note,
+        event=event, label=str(label_for(event.action)), summary=mask(str(summary)),
+        note=mask(note) if note else note,
         internal=event.visibility == Visibility.INTERNAL, late=bool(data.get("late")),
     )
 
 
-def present_events(events):
-    """Return EventViews for ``events`` with category names looked up in one query."""
+def present_events(events, *, mask=None):
+    """Return EventViews for ``events`` with category names looked up in one query (their
+    free text passed through ``mask``, as present())."""
     events = list(events)
     ids = {
         value for e in events if e.action == "recategorised"
@@ -217,4 +225,4 @@ def present_events(events):
         if value
     }
     names = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
-    return [present(event, names) for event in events]
+    return [present(event, names, mask=mask) for event in events]

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.masking import mask_contacts_in_text, mask_phone
+from tongxin.core.masking import mask_contacts_in_text, mask_phone, public_text
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import Scope, scope_for
 from tongxin.matters import rules, services
@@ -39,6 +39,7 @@ from tongxin.matters.models import (
     Support,
     Whistle,
 )
+from tongxin.matters.presenters import present_events
 from tongxin.people.models import Person
 from tongxin.people.rules import contact_for, whole_contact_q
 from tongxin.places.choices import PlaceKind
@@ -310,6 +311,87 @@ def timeline_events(matter, *, internal):
 def resolutions_of(matter):
     return list(Resolution.objects.filter(matter=matter).prefetch_related("inspections")
                 .order_by("round"))
+
+
+def _mask_for(matter, user):
+    """Return what the free text of ``matter`` goes through for ``user``: phone and ID
+    numbers masked unless they see the raiser's contacts whole (as text_as_seen)."""
+    return mask_contacts_in_text if text_as_seen(matter, user).masked else _whole
+
+
+def _whole(text):
+    return text
+
+
+def timeline_as_seen(matter, user, *, internal):
+    """Return the EventViews of the matter's timeline (internal steps only if
+    ``internal``) as ``user`` may read them: the notes and summaries people typed (results,
+    rating comments, reopen, escalation and inspection reasons, replies) masked as the
+    matter's own text is (text_as_seen). The pages and the API both read it here."""
+    return present_events(timeline_events(matter, internal=internal),
+                          mask=_mask_for(matter, user))
+
+
+@dataclass(frozen=True)
+class InspectionSeen:
+    passed: bool
+    note: str
+    created_at: object
+
+
+@dataclass(frozen=True)
+class ResultSeen:
+    """One round of a matter's result, its free text as a viewer may read it."""
+
+    round: int
+    created_at: object
+    what_was_done: str
+    basis: str
+    standard: str
+    inspections: list
+
+
+def _result_seen(resolution, mask, inspections=()):
+    return ResultSeen(
+        round=resolution.round, created_at=resolution.created_at,
+        what_was_done=mask(resolution.what_was_done), basis=mask(resolution.basis),
+        standard=mask(resolution.standard),
+        inspections=[InspectionSeen(i.passed, mask(i.note), i.created_at) for i in inspections])
+
+
+def results_as_seen(matter, user):
+    """Return the rounds of the matter's result, oldest first, as ``user`` may read them
+    (masked as the matter's own text is, text_as_seen); the matter page and the API."""
+    mask = _mask_for(matter, user)
+    return [_result_seen(r, mask, r.inspections.all()) for r in resolutions_of(matter)]
+
+
+def answer_as_seen(whistle, user):
+    """Return a department's answer to a whistle as ``user`` may read it: masked as its
+    matter's own text is (text_as_seen; a whistle of ``matter.whistles`` shares the matter
+    loaded, so this reads nothing more)."""
+    return _mask_for(whistle.matter, user)(whistle.answer)
+
+
+def raiser_names(matter):
+    """Return the names the matter's own text may contain: its reporter's and its contact's."""
+    reporter = matter.reporter if matter.reporter_id else None
+    return [name for name in (reporter and reporter.full_name, matter.contact_name) if name]
+
+
+def public_title(matter):
+    """Return the matter's title as the public (every resident of a compound) may read
+    it: numbers, flats and names scrubbed (core.masking.public_text, as Open311)."""
+    return public_text(matter.title, raiser_names(matter))
+
+
+def public_result(matter, resolution):
+    """Return a round of the result (or None) as the compound board shows it to everyone
+    who may read it: numbers, flats and names scrubbed, whoever reads (as Open311)."""
+    if resolution is None:
+        return None
+    names = raiser_names(matter)
+    return _result_seen(resolution, lambda text: public_text(text, names))
 
 
 def offered_actions(matter, user):

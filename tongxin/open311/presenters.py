@@ -8,11 +8,12 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.masking import mask_contacts_in_text, mask_flats_in_text, mask_names_in_text
+from tongxin.core.masking import mask_contacts_in_text, public_text
 from tongxin.deadlines.choices import Stage
 from tongxin.matters import presenters as timeline
 from tongxin.matters.choices import OPEN_STATUSES, RejectReason, Status, Visibility
 from tongxin.matters.models import MatterEvent
+from tongxin.matters.selectors import raiser_names
 from tongxin.open311.catalogue import service_of
 from tongxin.open311.rules import shows_description
 from tongxin.places.choices import PlaceKind
@@ -63,17 +64,9 @@ def scrub(text):
     return mask_contacts_in_text(text)
 
 
-def public_text(text, names=()):
-    """Return free text as the public may read it: mobile and ID numbers masked, flat
-    numbers (1单元301) starred, and people's names (``names``: the reporter's and the
-    contact's; and any a writer introduces, 我叫…) starred."""
-    return mask_names_in_text(mask_flats_in_text(scrub(text)), names)
-
-
-def names_in(matter):
-    """Return the names the matter's own text may contain: its reporter's and its contact's."""
-    reporter = matter.reporter if matter.reporter_id else None
-    return [name for name in (reporter and reporter.full_name, matter.contact_name) if name]
+# Free text as the public may read it (core.masking.public_text, shared with the compound
+# board) and the names the matter's own text may contain (matters.selectors.raiser_names).
+names_in = raiser_names
 
 
 def with_request_facts(matters):

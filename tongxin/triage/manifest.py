@@ -10,12 +10,13 @@ from tongxin.triage.services import suggest_for_raised
 events.subscribe("matters.raised", suggest_for_raised)
 
 
-def reply_warnings(matter, *, what_was_done, basis, standard):
-    """The reply check's warnings on a result about to be published (lazy: numpy)."""
+def reply_warnings(matter, *, what_was_done, basis, standard, user=None):
+    """The reply check's warnings on a result about to be published (lazy: numpy), in
+    words ``user`` (who records it) may read."""
     from tongxin.triage import replies
 
     return replies.warnings_in(replies.check(matter, what_was_done=what_was_done, basis=basis,
-                                             standard=standard))
+                                             standard=standard, user=user))
 
 
 def category_suggestions(matter):

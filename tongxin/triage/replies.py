@@ -28,6 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tongxin.core.masking import mask_contacts_in_text
+from tongxin.matters.selectors import text_as_seen
 from tongxin.triage.datasets import DATA, rows
 
 CALIBRATION_FILE = DATA / "reply_calibration.json"
@@ -267,7 +269,7 @@ def _stage_label(stage):
         return str(Stage.HANDLE.label)
 
 
-def _relevance(matter, what_was_done, standard):
+def _relevance(matter, what_was_done, standard, user=None):
     content = strip_boilerplate(what_was_done)
     settings = calibration()["relevance"]
     if content_length(content) < settings["min_content_chars"]:
@@ -283,18 +285,27 @@ def _relevance(matter, what_was_done, standard):
     if score is None or score < settings["threshold"]:
         # The worker reads what seems missing in the matter's own words; the score stays
         # in the finding (and the event's data), never in the message.
-        return Finding("low_relevance", WARNING, _relevance_message(matter, reply), score)
+        return Finding("low_relevance", WARNING, _relevance_message(matter, reply, user), score)
     return None
 
 
-def _relevance_message(matter, reply):
+def _title_as_seen(matter, user):
+    """Return the title as ``user`` may read it (matters.selectors.text_as_seen); with no
+    reader known, with its phone and ID numbers masked."""
+    if user is None:
+        return mask_contacts_in_text(matter.title)
+    return text_as_seen(matter, user).title
+
+
+def _relevance_message(matter, reply, user=None):
     terms = missing_terms(matter, reply)
     if terms:
         return _("The reply does not say what was done about %(terms)s, which the resident "
                  "raised. Say what was done about it and how it turned out.") % {
                      "terms": "、".join(f"“{term}”" for term in terms)}
     return _("The reply does not seem to answer what the resident raised: “%(title)s”. "
-             "Say what was done about it and how it turned out.") % {"title": matter.title}
+             "Say what was done about it and how it turned out.") % {
+                 "title": _title_as_seen(matter, user)}
 
 
 # Words of almost every message that say nothing about this one ("问题", "小区", "希望").
@@ -362,12 +373,13 @@ def _lateness(matter, now):
             "late": _duration(late)}, round(late.total_seconds() / 86400, 2))
 
 
-def check(matter, *, what_was_done, basis, standard, now=None):
+def check(matter, *, what_was_done, basis, standard, now=None, user=None):
     """Return the findings about a result before it is published (an empty list if none).
 
     ``matter`` needs ``title``, ``description``, ``due_at`` and ``stage``; nothing is
-    written. Run it before ``services.resolve``, which clears the deadline."""
-    findings = [_relevance(matter, what_was_done, standard),
+    written. Run it before ``services.resolve``, which clears the deadline. A message
+    that quotes the matter quotes it as ``user`` (who records the result) may read it."""
+    findings = [_relevance(matter, what_was_done, standard, user),
                 *_basis_and_standard(basis, standard),
                 _lateness(matter, now or timezone.now())]
     return [f for f in findings if f is not None]

@@ -33,7 +33,7 @@ def reply_check(request, pk):
     text = {name: request.POST.get(name, "")[:5000] for name in REPLY_FIELDS}
     findings = []
     if text["what_was_done"].strip():
-        findings = replies.warnings_in(replies.check(matter, **text))
+        findings = replies.warnings_in(replies.check(matter, **text, user=request.user))
     return render(request, "triage/reply_findings.html", {
         "findings": findings, "checked": bool(text["what_was_done"].strip())})
 

@@ -222,6 +222,9 @@ def board(request, code):
         rows.append({
             "matter": matter,
             "resolution": resolution,
+            # The board is read by every resident of the compound: the public scrub.
+            "title": selectors.public_title(matter),
+            "result": selectors.public_result(matter, resolution),
             "name": _public_name(matter),
             "inspect_form": InspectForm(auto_id=f"inspect{matter.pk}_%s")
             if may_inspect and resolution and not resolution.mine else None,

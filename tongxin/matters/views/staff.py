@@ -25,7 +25,6 @@ from tongxin.matters.actions import ACTIONS, PAGE_ACTIONS, WHISTLE_ACTIONS
 from tongxin.matters.audit import record_reporter_read
 from tongxin.matters.choices import WhistleStatus
 from tongxin.matters.models import Matter, Photo, Whistle
-from tongxin.matters.presenters import present_events
 from tongxin.matters.services import TransitionError
 from tongxin.matters.transitions import TRANSITIONS
 from tongxin.matters.views.resident import reporter_actions_context
@@ -127,7 +126,6 @@ def _render_detail(request, matter, bound=None, status=200):
     bound = bound or {}
     whistles = selectors.whistles_of(matter)
     staff = rules.sees_internal(user, matter, whistles)
-    events = selectors.timeline_events(matter, internal=staff)
     photos = list(Photo.objects.filter(
         Q(event__isnull=True) | Q(event__action="raised"), matter=matter).order_by("pk"))
     allowed = services.allowed_actions(matter, user)
@@ -156,8 +154,8 @@ def _render_detail(request, matter, bound=None, status=200):
         "photos": photos,
         "whistles": whistles,
         "my_whistles": my_whistles,
-        "resolutions": matter.resolutions.prefetch_related("inspections").all(),
-        "timeline": present_events(events),
+        "resolutions": selectors.results_as_seen(matter, user),
+        "timeline": selectors.timeline_as_seen(matter, user, internal=staff),
         "action_forms": action_forms,
         "show_reporter_actions": False,
         "triage": _triage_suggestions(matter, allowed),
