@@ -146,7 +146,8 @@ def limit_sign_in(view):
     limit of failed sign-ins the sign-in page and the API's token endpoint share.
 
     A POST from a limited address is refused before any password is checked; a POST
-    that leaves nobody signed in counts one failure.
+    that does not end in a sign-in (the view's redirect) counts one failure, whoever was
+    signed in before it (a resident's session must not make guessing free).
     """
 
     @wraps(view)
@@ -159,7 +160,8 @@ def limit_sign_in(view):
         except Limited as error:
             return too_many(request, error)
         response = view(request, *args, **kwargs)
-        if not request.user.is_authenticated:
+        signed_in = response.status_code in (301, 302) and request.user.is_authenticated
+        if not signed_in:
             try:
                 hit("sign_in_failures", address)
             except Limited as error:

@@ -9,6 +9,7 @@ from tongxin.core import ratelimit
 from tongxin.core.models import RateCounter
 from tongxin.matters.models import Matter, Support
 from tongxin.people.choices import Role
+from tongxin.people.services import grant_superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +142,25 @@ def test_the_admin_sign_in_is_under_the_same_per_address_limit(client, world):
         assert refused.status_code == 429
         assert int(refused["Retry-After"]) > 0
         assert _fail_sign_in(client).status_code == 429
+
+
+def test_a_signed_in_resident_cannot_guess_admin_passwords_without_limit(client, world):
+    """Signed in on the pages, failures at /admin/login/ still count (review of item 31)."""
+    client.force_login(world.neighbour)
+    with override_settings(TONGXIN_RATE_LIMITS={"sign_in_failures": (3, 900)}):
+        answers = [client.post("/admin/login/", {"username": "grid_worker", "password": "x"}
+                               ).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+
+
+def test_a_successful_admin_sign_in_counts_no_failure(client, world):
+    grant_superuser(world.by_role[Role.SYSTEM_ADMIN])
+    with override_settings(TONGXIN_RATE_LIMITS={"sign_in_failures": (1, 900)}):
+        assert client.post("/admin/login/", {"username": "system_admin", "password": PASSWORD}
+                           ).status_code == 302
+        client.logout()
+        assert client.post("/admin/login/", {"username": "system_admin", "password": PASSWORD}
+                           ).status_code == 302
 
 
 def _api_client(person):
