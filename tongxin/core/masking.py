@@ -1,12 +1,15 @@
 """Masks for personal data shown to people who do not need it in full.
 
-Free text is masked after normalising how a number may be written: full-width digits
-(１３８), Chinese numerals (一三八, 幺, 两, 〇), separators between groups of digits
-(spaces, hyphens, dots) and the +86 / 0086 country prefix. So 138 0010 0001,
-１３８００１０００１ and 一三八零零一零零零零一 are all masked as 138****0001.
+Free text is masked after normalising how a number may be written: NFKC (full-width
+１３８, circled ①, no-break and ideographic spaces), Chinese numerals (一三八, 幺, 两, 〇,
+formal 壹叁捌), separators between groups of digits (spaces, a line break, hyphens, dots,
+slashes, commas, 、 · _ ~) and the +86 / 0086 country prefix. So 138 0010 0001,
+138/0010/0001, １３８００１０００１, 一三八零零一零零零零一 and 壹叁捌零零壹零零零零壹 are all
+masked as 138****0001.
 """
 
 import re
+import unicodedata
 
 
 def mask_phone(phone):
@@ -41,35 +44,63 @@ def mask_name(name):
 # --- numbers in free text ---------------------------------------------------------------------
 
 # Every way of writing one digit, each one character long (so positions map one to one).
+# Full-width (１), circled (①) and other compatibility forms are read through NFKC first
+# (_as_read); Chinese numerals, everyday and formal (壹贰叁, used on cheques), are listed.
 _DIGIT_VALUES = {
     **{str(n): str(n) for n in range(10)},
-    **{chr(0xFF10 + n): str(n) for n in range(10)},  # full-width ０-９
     "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
     "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+    "壹": "1", "贰": "2", "貳": "2", "叁": "3", "叄": "3", "參": "3", "肆": "4", "伍": "5",
+    "陆": "6", "陸": "6", "柒": "7", "捌": "8", "玖": "9",
 }
-_D = "".join(_DIGIT_VALUES)
-_CHECK_X = "XxＸｘ"  # the ID number's last character may be X (ten)
+_D = "".join(_DIGIT_VALUES) + "".join(chr(0xFF10 + n) for n in range(10))  # and ０-９
+_CHECK_X = "Xx"  # the ID number's last character may be X (ten)
 # A group: digits written any way, maybe ending in an ID number's X.
 _GROUP = re.compile(f"[{_D}]+(?:[{_CHECK_X}](?![{_D}]))?")
-# What may stand between two groups of one number: one to three spaces, hyphens or dots.
-_SEPARATOR = re.compile("[ \t\u3000\\-.．－‐‑–—]{1,3}")
-_MOBILE = re.compile(r"(?:86|0086)?(1[3-9]\d{9})")
+# What may stand between two groups of one number: one to three spaces (any width, as read
+# through NFKC), tabs, a single line break, hyphens, dots, slashes, commas, 、 · _ ~.
+_SEPARATOR = re.compile("[ \t\r\n\\-.‐‑‒–—―−/,、，·•・_~〜～。]{1,3}")
+
+
+class _AsRead(dict):
+    """str.translate table: each character as NFKC reads it when that is one character
+    (so positions in the text read and the text written stay the same), else itself."""
+
+    def __missing__(self, code):
+        char = chr(code)
+        read = unicodedata.normalize("NFKC", char)
+        if len(read) != 1:
+            read = char
+        elif read.isdecimal():
+            read = str(unicodedata.decimal(read))  # other scripts' digits
+        self[code] = read
+        return read
+
+
+_AS_READ = _AsRead()
+_MOBILE = re.compile(r"(?:86|0086)?(1[3-9][0-9]{9})")
 _ID_NUMBER = re.compile(
-    r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
+    r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X]")
 # How long a number can be: a mobile (11), with 86 (13) or 0086 (15), an ID number (18).
 _LENGTHS = (11, 13, 15, 18)
 
 
 def _normalise(group):
-    """Return the ASCII digits (and X) a group stands for."""
+    """Return the ASCII digits (and X) a group (as read) stands for."""
     return "".join(_DIGIT_VALUES.get(c, "X") for c in group)
 
 
-def _runs(text):
+def _joins(read, start, end):
+    """Whether ``read[start:end]`` separates two groups of one number (one line break at most)."""
+    return (_SEPARATOR.fullmatch(read, start, end) is not None
+            and read.count("\n", start, end) <= 1)
+
+
+def _runs(read):
     """Yield lists of groups (match objects) that separators join into one written number."""
     run = []
-    for match in _GROUP.finditer(text):
-        if run and not _SEPARATOR.fullmatch(text, run[-1].end(), match.start()):
+    for match in _GROUP.finditer(read):
+        if run and not _joins(read, run[-1].end(), match.start()):
             yield run
             run = []
         run.append(match)
@@ -102,36 +133,44 @@ def _masked(text, groups, digits):
 def mask_contacts_in_text(text):
     """Return ``text`` with every mobile phone and ID-card number masked, however written.
 
-    A number is one group of digits or several joined by spaces, hyphens or dots; the
-    longest mobile (138****0001, +86 kept) or ID number (110***********002X) a run of
-    groups spells is masked. Dates, amounts, room and matter numbers are left alone.
+    The text is read through NFKC character by character (full-width and circled digits,
+    no-break and ideographic spaces); a number is one group of digits or several joined
+    by one to three separators (spaces, one line break, - . / , 、 · _ ~); the longest
+    mobile (138****0001, +86 kept) or ID number (110***********002X) a run of groups
+    spells is masked; an X after eleven digits that make no ID number is a letter that
+    follows a mobile (13800100001xiaoli). Dates, amounts, room and matter numbers are
+    left alone; the rest of the text is kept as written.
     """
     text = str(text or "")
+    read = text.translate(_AS_READ)
     pieces, done = [], 0
-    for run in _runs(text):
+    for run in _runs(read):
         spelt = "".join(_normalise(group.group()) for group in run)
-        # starts[k]: where group k begins in ``spelt``; ends: where a group ends -> its index.
+        # starts[k]: where group k begins in ``spelt``; ends: where a group ends (or ends
+        # but for its trailing X) -> (its index, how many characters to leave out).
         starts, ends, length = [], {}, 0
         for k, group in enumerate(run):
             starts.append(length)
             length += len(group.group())
-            ends[length] = k
+            if spelt[length - 1] == "X":
+                ends[length - 1] = (k, 1)
+            ends[length] = (k, 0)
         i = 0
         while i < len(run):
             best = None
-            for size in sorted(_LENGTHS):  # the longest number found wins
-                j = ends.get(starts[i] + size)
-                if j is not None:
+            for size in _LENGTHS:  # the longest number found wins
+                end = ends.get(starts[i] + size)
+                if end is not None:
                     digits = spelt[starts[i]:starts[i] + size]
-                    masked = _masked(text, run[i:j + 1], digits)
+                    masked = _masked(text, run[i:end[0] + 1], digits)
                     if masked is not None:
-                        best = (j, masked)
+                        best = (end, masked)
             if best is None:
                 i += 1
                 continue
-            j, masked = best
+            (j, cut), masked = best
             pieces += [text[done:run[i].start()], masked]
-            done = run[j].end()
+            done = run[j].end() - cut
             i = j + 1
     pieces.append(text[done:])
     return "".join(pieces)
