@@ -94,3 +94,20 @@ def test_every_role_searches_a_title_as_it_reads_it(world, new_matter):
             whole = rules.sees_raiser_contacts(viewer, matter)
             assert (matter.pk in found(viewer, typed)) == whole, (role, matter.title)
             assert matter.pk in found(viewer, typed[:3] + "****0135"), role
+
+
+def test_titles_from_before_the_column_are_filled_in_on_migration(world, new_matter):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from tongxin.matters.models import Matter
+
+    migration = import_module("tongxin.matters.migrations.0004_matter_title_masked")
+    matter = new_matter(title="路灯坏了 电话138.2468.0135")
+    plain = new_matter(title="3号楼路灯坏了")
+    Matter.objects.update(title_masked="")  # as it was before this release
+    migration.fill_title_masked(apps, None)
+    assert Matter.objects.get(pk=matter.pk).title_masked == "路灯坏了 电话138****0135"
+    assert Matter.objects.get(pk=plain.pk).title_masked == "3号楼路灯坏了"
+    assert plain.pk in found(world.by_role[Role.BUILDING_HEAD], "3号楼")
