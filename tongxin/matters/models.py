@@ -99,6 +99,11 @@ class Matter(models.Model):
                                     blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     title = models.CharField(_("title"), max_length=100)
+    # The title as those who see the raiser's contacts masked read it (core.masking's
+    # mask_contacts_in_text), kept so their search matches what they see and nothing more
+    # (selectors.title_q). Written with the title, by the services that write one.
+    title_masked = models.CharField(_("title as masked"), max_length=100, blank=True,
+                                    editable=False)
     description = models.TextField(_("description"), max_length=5000)
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="matters"

@@ -11,6 +11,7 @@ own matters lose the person's name and numbers.
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.masking import mask_contacts_in_text
 from tongxin.kernel.models import PublishedEvent
 from tongxin.kernel.registry import Column, PersonalData, register
 from tongxin.matters.choices import Visibility
@@ -56,6 +57,8 @@ def _erase_text(queryset, person, fields, *, contacts=True):
 def erase_matters(person, *, by):
     raised = Matter.objects.filter(reporter=person)
     _erase_text(raised, person, ["title", "description", "address"])
+    for pk, title in raised.values_list("pk", "title"):  # what search matches, as erased
+        Matter.objects.filter(pk=pk).update(title_masked=mask_contacts_in_text(title))
     raised.update(contact_name="", contact_phone="")
 
 

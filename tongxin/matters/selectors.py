@@ -7,7 +7,6 @@ listing returns a queryset already joined with what its rows show, so a page of 
 costs a fixed number of queries whatever the row count.
 """
 
-import re
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -85,27 +84,37 @@ def _mine_q(user):
         pk__in=Support.objects.filter(person_id=user.pk).values("matter_id"))
 
 
-# A numeral as people type one, and a run of seven (a phone, an ID-card number …) in a
-# form both SQLite (Python's re) and PostgreSQL (ARE) read alike.
-_NUMERAL = "0-9０-９〇零一二三四五六七八九"
-_HAS_NUMERAL = re.compile(f"[{_NUMERAL}]")
-NUMBER_RUN_SQL = f"[{_NUMERAL}]([ 　－-]?[{_NUMERAL}]){{6}}"
+def sees_title_whole_q(user):
+    """Return a Q for the matters whose title ``user`` reads as typed: the queryset twin of
+    rules.sees_raiser_contacts (and so of text_as_seen): what they raised or recorded
+    themselves, a registered reporter whose contacts they see whole, a walk-in's or an
+    anonymous caller's matter they handle."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Q()
+    query = Q(reporter_id__in=Person.objects.filter(whole_contact_q(user)).values("pk"))
+    if user.pk is not None:
+        query |= Q(reporter_id=user.pk) | Q(created_by_id=user.pk)
+    handled = rules.handled_q(user)
+    if handled is not None:
+        query |= Q(reporter__isnull=True) & handled
+    return query
 
 
 def title_q(user, term):
-    """Return a Q for titles containing ``term`` that cannot uncover a masked number.
+    """Return a Q for titles containing ``term`` as ``user`` reads them.
 
-    A title may hold a phone or ID-card number that ``user`` sees masked (text_as_seen,
-    wherever they do not see the reporter's contacts whole): a term with a numeral then
-    matches only titles holding no run of numbers, lest the digits typed tell what the
-    mask hides. (A walk-in's matter counts as masked here, even for its handlers.)
+    Where ``user`` sees the raiser's contacts masked (text_as_seen), the term is matched
+    against the title as they see it (``title_masked``: 138****0135, however the number
+    was typed), so no term can tell apart two titles that read alike; elsewhere against
+    the title as typed.
     """
-    query = Q(title__icontains=term)
-    if user is None or not _HAS_NUMERAL.search(term) or scope_for(user).everything:
-        return query
-    whole = Person.objects.filter(whole_contact_q(user)).values("pk")
-    return query & (Q(reporter_id__in=whole) | Q(created_by_id=user.pk)
-                    | ~Q(title__regex=NUMBER_RUN_SQL))
+    if user is None:  # nobody in particular: the title as the public would read it
+        return Q(title_masked__icontains=term)
+    if scope_for(user).everything:
+        return Q(title__icontains=term)
+    return (sees_title_whole_q(user) & Q(title__icontains=term)) | Q(
+        title_masked__icontains=term)
 
 
 def filter_matters(matters, filters, *, user=None, now=None):

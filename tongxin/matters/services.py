@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core import ratelimit
+from tongxin.core.masking import mask_contacts_in_text
 from tongxin.deadlines import policy
 from tongxin.deadlines import services as deadlines
 from tongxin.deadlines.choices import Stage
@@ -307,6 +308,7 @@ def _raise(*, by, title, description, category, place, reporter, channel, level,
     # A new matter starts in the workflow's first state, the model's default (NEW).
     matter = Matter(
         district=district, place=place, place_code=place.code, title=title,
+        title_masked=mask_contacts_in_text(title),
         description=description, category=category, reporter=reporter,
         contact_name=clean_text(contact_name, field="note", max_length=64, required=False),
         contact_phone=contact_phone, created_by=by, channel=channel, raised_level=level,

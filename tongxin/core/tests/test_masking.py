@@ -28,6 +28,27 @@ ID_NUMBER = "110***********002X"
     ("打13800100001或13900100002", "打" + PHONE + "或139****0002"),
     ("13800100001 13900100002", PHONE + " 139****0002"),
     ("301 13800100001", "301 " + PHONE),
+    # Issue 16, item 29, second round: spaces of every width, newlines, other separators,
+    # a Latin letter right after the number, formal numerals.
+    ("138\u00a00010\u00a00001", PHONE),
+    ("138\u30000010\u30000001", PHONE),
+    ("138\u202f0010\u20090001", PHONE),
+    ("138\n0010\n0001", PHONE),
+    ("138\r\n0010\r\n0001", PHONE),
+    ("138/0010/0001", PHONE),
+    ("138／0010／0001", PHONE),
+    ("138、0010、0001", PHONE),
+    ("138,0010,0001", PHONE),
+    ("138，0010，0001", PHONE),
+    ("138·0010·0001", PHONE),
+    ("138_0010_0001", PHONE),
+    ("138~0010~0001", PHONE),
+    ("138 / 0010 / 0001", PHONE),
+    ("电话13800100001xiaoli", "电话" + PHONE + "xiaoli"),
+    ("电话13800100001X先生", "电话" + PHONE + "X先生"),
+    ("壹叁捌零零壹零零零零壹", PHONE),
+    ("壹叁捌 零零壹零 零零零壹", PHONE),
+    ("①③⑧⓪⓪①⓪⓪⓪⓪①", PHONE),
 ])
 def test_a_phone_number_is_masked_however_it_is_written(text, shown):
     assert mask_contacts_in_text(text) == shown
@@ -62,6 +83,15 @@ def test_an_id_number_keeps_its_first_three_and_last_four(text, shown):
     "12345678901",  # eleven digits, but no mobile number starts with 12
     "110105199913450021",  # no 13th month: not an ID number
     "第一二三四五六七八九十条",
+    "2026/12/06",
+    "2026、12、06",
+    "2026-000043\n2026-000044",
+    "3号楼 1单元 301室",
+    "维修费 1,380.00 元",
+    "房号 1201、1202、1203",
+    "壹仟叁佰捌拾元整",
+    "138\n\n0010\n\n0001",  # a blank line ends a number
+    "貳叁捌零零壹零零零零壹",  # no mobile starts with 2
     "",
 ])
 def test_ordinary_numbers_are_left_alone(text):
@@ -105,7 +135,8 @@ def test_names_are_masked_where_a_resident_introduces_themselves_or_is_named(tex
 
 
 @pytest.mark.parametrize("text", ["1 " * 2500, "1" * 5000, "一 " * 2500, "1单元" * 1600,
-                                  "1-" * 2500, "我是王" * 1600])
+                                  "1-" * 2500, "我是王" * 1600, "1\u00a0" * 2500,
+                                  "1x" * 2500, "壹、" * 2500, "1/\n" * 1700])
 def test_masking_a_long_hostile_text_stays_cheap(text):
     import time
 

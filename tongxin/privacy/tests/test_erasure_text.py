@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from tongxin.api.tokens import issue_token
 from tongxin.core import audit
+from tongxin.core.masking import mask_contacts_in_text
 from tongxin.core.models import Event
 from tongxin.kernel import events
 from tongxin.kernel.models import PublishedEvent
@@ -86,6 +87,9 @@ def test_erasure_takes_the_person_out_of_what_they_wrote_and_keeps_every_row(
     matter = Matter.objects.get(pk=written.pk)
     assert not leaks(matter.title + matter.description + matter.address, name, phone)
     assert "路灯" in matter.title and "路灯一直不亮" in matter.description
+    # The title masked viewers search (matters.selectors.title_q) follows the erased title.
+    assert matter.title_masked == mask_contacts_in_text(matter.title)
+    assert name not in matter.title_masked
     texts = [*MatterEvent.objects.filter(matter=matter).values_list("note", flat=True),
              json.dumps(list(MatterEvent.objects.filter(matter=matter)
                              .values_list("data", flat=True)), ensure_ascii=False),

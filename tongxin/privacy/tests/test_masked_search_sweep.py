@@ -44,13 +44,23 @@ def id_numbers():
 
 
 ID_A, ID_B = id_numbers()
+# How the pair also type their phone into titles (the mask reads them all as 137****0135).
+SEPARATORS = (".", "\t", "\u00a0")
+
+
+def written(phone, separator):
+    """Return ``phone`` as 137.2468.0135 (or with a tab, a no-break space …)."""
+    return separator.join((phone[:3], phone[3:7], phone[7:]))
 
 
 def probes():
     """Slices of the two numbers that end in, or hold, the first digit where they differ: the
-    prefix the attack grows one digit at a time, a window around it, and the whole number."""
+    prefix the attack grows one digit at a time, a window around it, and the whole number;
+    also as written with each separator (137.2468, 137.2469 …)."""
     found = set()
-    for a, b in ((PHONE_A, PHONE_B), (ID_A, ID_B)):
+    pairs = [(PHONE_A, PHONE_B), (ID_A, ID_B)]
+    pairs += [(written(PHONE_A, s), written(PHONE_B, s)) for s in SEPARATORS]
+    for a, b in pairs:
         i = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
         for start, stop in ((0, i + 1), (max(0, i - 3), i + 1), (0, len(a))):
             found |= {a[start:stop], b[start:stop]}
@@ -229,11 +239,16 @@ def _pair(world, setting, new_matter):
             assign_role(person, role=Role.OWNERS_COMMITTEE, place=world.compound_a1a,
                         organisation=world.owners)
     else:
-        # Each typed their own phone into the title and description (issue 16, item 2).
-        ma, mb = (new_matter(by=p, title=f"三单元楼道灯坏了 电话{p.phone}",
-                             description=f"楼道灯不亮，晚上看不见。请打{p.phone}联系。")
-                  for p in (a, b))
-        tokens |= {("matter", ma.pk): ("matter", mb.pk), ("matter", mb.pk): ("matter", ma.pk)}
+        # Each typed their own phone into the title and description (issue 16, item 2), also
+        # with dots, a tab or a no-break space between its groups (item 29).
+        titles = [lambda p: f"三单元楼道灯坏了 电话{p.phone}",
+                  *(lambda p, s=s: f"楼道灯坏了 请回电{written(p.phone, s)}" for s in SEPARATORS)]
+        for title in titles:
+            ma, mb = (new_matter(by=p, title=title(p),
+                                 description=f"楼道灯不亮，晚上看不见。请打{p.phone}联系。")
+                      for p in (a, b))
+            tokens |= {("matter", ma.pk): ("matter", mb.pk),
+                       ("matter", mb.pk): ("matter", ma.pk)}
     return a, b, tokens
 
 
