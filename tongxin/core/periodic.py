@@ -14,16 +14,14 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import (
     DatabaseError,
-    InterfaceError,
-    OperationalError,
     close_old_connections,
     connections,
 )
 
+from tongxin.core.errors import DATABASE_UNAVAILABLE
+
 logger = logging.getLogger(__name__)
 
-# What a locked, restarting or unreachable database raises.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class Backoff:

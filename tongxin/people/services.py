@@ -128,32 +128,30 @@ def revoke_role(assignment, *, by=None):
     forget_scope(person)
 
 
-@transaction.atomic
 def grant_superuser(person, *, by=None, reason=""):
     """Make ``person`` the site-wide superuser: every district, and the admin site.
 
     Separate from any role (a system_admin role is scoped to its district) and only
     given by ``tongxin superuser grant``; the grant is written to the audit log.
     """
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    if not person.is_active:
-        raise ServiceError("inactive", _("A deactivated account cannot be a superuser."))
-    if not person.is_superuser:
-        person.is_superuser = True
-        person.save(update_fields=["is_superuser"])
-        audit.record(audit.SUPERUSER_GRANTED, person, actor=by, reason=reason)
-        forget_scope(person)
-    return person
+    return _set_superuser(person, True, by=by, reason=reason)
+
+
+def revoke_superuser(person, *, by=None, reason=""):
+    """Take the site-wide superuser away from ``person``; written to the audit log."""
+    return _set_superuser(person, False, by=by, reason=reason)
 
 
 @transaction.atomic
-def revoke_superuser(person, *, by=None, reason=""):
-    """Take the site-wide superuser away from ``person``; written to the audit log."""
+def _set_superuser(person, value, *, by, reason):
     person = Person.objects.select_for_update().get(pk=person.pk)
-    if person.is_superuser:
-        person.is_superuser = False
+    if value and not person.is_active:
+        raise ServiceError("inactive", _("A deactivated account cannot be a superuser."))
+    if person.is_superuser != value:
+        person.is_superuser = value
         person.save(update_fields=["is_superuser"])
-        audit.record(audit.SUPERUSER_REVOKED, person, actor=by, reason=reason)
+        audit.record(audit.SUPERUSER_GRANTED if value else audit.SUPERUSER_REVOKED, person,
+                     actor=by, reason=reason)
         forget_scope(person)
     return person
 

@@ -16,7 +16,8 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
-from tongxin.core.periodic import DATABASE_UNAVAILABLE, Backoff, drop_connections
+from tongxin.core.errors import DATABASE_UNAVAILABLE
+from tongxin.core.periodic import Backoff, drop_connections
 
 logger = logging.getLogger("tongxin.tasks")
 
