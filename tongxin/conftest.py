@@ -294,6 +294,8 @@ def new_page(browser):
         context = browser.new_context(viewport=viewport or {"width": 390, "height": 844},
                                       locale=locale)
         contexts.append(context)
+        # Playwright's 30 s is too short for a loaded CI machine; a hang still ends the test.
+        context.set_default_timeout(90_000)
         page = context.new_page()
         page.on("console", lambda message: violations.append(message.text)
                 if "Content Security Policy" in message.text else None)
