@@ -331,3 +331,31 @@ def test_the_rating_screen_goes_back_when_there_is_nothing_to_rate(elder_client,
     matter = new_matter()
     response = elder_client.get(reverse("matters:rate", args=[matter.pk]))
     assert response["Location"] == reverse("matters:detail", args=[matter.pk])
+
+
+def test_a_district_without_the_residents_list_gets_a_step_choosing_the_category(
+        elder_client, world, categories):
+    from tongxin.matters.models import Category
+
+    Category.objects.filter(district=world.district, name=NEIGHBOURHOOD).update(is_active=False)
+    chosen = Category.objects.filter(district=world.district, depth=1, is_active=True).exclude(
+        parent__name=NEIGHBOURHOOD).order_by("pk").first()
+    elder_client.post(step("what"), {"description": TEXT})
+    assert elder_client.post(step("where"), {"place": "building"})["Location"] == step("kind")
+    kind = elder_client.get(step("kind")).content.decode()
+    assert "Step 3 of 5" in kind and 'name="category"' in kind
+    assert elder_client.post(step("kind"), {"category": ""}).status_code == 200
+    assert elder_client.post(step("kind"), {"category": chosen.pk})["Location"] == step("photos")
+    elder_client.post(step("photos"))
+    elder_client.post(step("check"))
+    assert Matter.objects.get().category == chosen
+
+
+def test_a_matter_not_taken_up_says_why(elder_client, world, new_matter):
+    matter = new_matter()
+    services.reject(matter, by=world.by_role[Role.GRID_WORKER], reason="duplicate")
+    matter.refresh_from_db()
+    assert matter.reject_reason == "duplicate"
+    main = elder_client.get(reverse("matters:detail", args=[matter.pk])).content.decode()
+    main = main.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "Not taken up" in main and "Duplicate" in main, main
