@@ -21,7 +21,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from tongxin.core.ratelimit import Limited, too_many
 from tongxin.kernel.errors import ServiceError
@@ -55,20 +55,20 @@ def plain_status(matter, user):
     """Return the status of ``matter`` as the elder mode says it: a few plain words."""
     status = matter.status
     if status == Status.NEW:
-        return _("Received")
+        return pgettext("plain status", "Received")
     if status == Status.RESOLVED:
         if matter.reporter_id == user.pk:
-            return _("Done: please rate it")
-        return _("Done")
+            return pgettext("plain status", "Done: please rate it")
+        return pgettext("plain status", "Done")
     if status == Status.CLOSED:
-        return _("Finished")
+        return pgettext("plain status", "Finished")
     if status == Status.CLOSED_UNSOLVED:
-        return _("Finished, but not solved")
+        return pgettext("plain status", "Finished, but not solved")
     if status == Status.REJECTED:
-        return _("Not taken up")
+        return pgettext("plain status", "Not taken up")
     if status == Status.MERGED:
-        return _("Handled together with the same problem")
-    return _("Being done")
+        return pgettext("plain status", "Handled together with the same problem")
+    return pgettext("plain status", "Being done")
 
 
 # --- 说事, one step per screen -----------------------------------------------------------------
