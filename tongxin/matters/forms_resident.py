@@ -5,6 +5,7 @@ and write. A ServiceError the service raises is put back on the form with
 ``add_service_error`` so that it shows next to the field it is about.
 """
 
+import re
 import uuid
 
 from django import forms
@@ -215,3 +216,81 @@ class InspectForm(ServiceErrorsMixin, forms.Form):
                 _("Please say what must be put right when the result fails."),
                 code="note_required"))
         return data
+
+
+# --- the 长辈版 (elder mode): one step per screen ---------------------------------------------
+
+
+class ElderRaiseStepForm(RaiseForm):
+    """One screen of the elder mode's raise: the fields of ``step`` only, in plain words.
+
+    The steps reuse the raise form's fields and checks; what each step accepted is kept on
+    the server (views/elder.py) until the last screen sends it all to the service.
+    """
+
+    STEP_FIELDS = {"what": ("description",), "where": ("place",), "kind": ("category",),
+                   "photos": ("photos",)}
+
+    def __init__(self, *args, step, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.step = step
+        for name in list(self.fields):
+            if name not in self.STEP_FIELDS[step]:
+                del self.fields[name]
+        if "description" in self.fields:
+            description = self.fields["description"]
+            description.label = _("What is wrong? Say it in your own words.")
+            description.error_messages["required"] = _("Please say what is wrong.")
+            description.widget.attrs = {key: value for key, value in description.widget.attrs.items()
+                                        if not key.startswith("hx-")}
+            description.widget.attrs["enterkeyhint"] = "next"
+        if "place" in self.fields:
+            place = self.fields["place"]
+            place.label = _("Where is it?")
+            place.widget = forms.RadioSelect()
+            place.choices = place.choices  # hand them to the new widget
+            place.error_messages["required"] = _("Please choose where it is.")
+            place.error_messages["invalid_choice"] = _("Please choose where it is.")
+        if "photos" in self.fields:
+            self.fields["photos"].label = _("Add a photo (you can skip this)")
+            self.fields["photos"].help_text = _(
+                "No photo? Just press Next. Locations and other hidden data are removed.")
+
+    def clean_place(self):
+        return self.cleaned_data["place"]  # the choice; the view turns it into a place
+
+    def place_for(self, choice):
+        """Return the place a kept choice of the "where" step stands for."""
+        return self.compound if choice == self.PLACE_COMPOUND else self.building
+
+    def place_label(self, choice):
+        if choice == self.PLACE_COMPOUND:
+            return _("The whole compound: %(name)s") % {"name": self.compound.name}
+        return _("My building: %(name)s") % {"name": self.building.name}
+
+
+def elder_title(description):
+    """Return a title for a matter told in the elder mode: its first sentence, cut short."""
+    first = re.split(r"[。！？!?；;\n]", description.strip(), maxsplit=1)[0]
+    text = " ".join((first or description).split()).strip("，, ")
+    limit = 30
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+class ElderSendForm(ServiceErrorsMixin, forms.Form):
+    """The last screen of the elder mode's raise: send what the steps kept."""
+
+
+class ElderRateForm(RateForm):
+    """The rating on a screen of its own (长辈版): big choices, an optional comment."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        satisfaction = self.fields["satisfaction"]
+        satisfaction.widget = forms.RadioSelect()
+        satisfaction.choices = Satisfaction.choices
+        satisfaction.label = _("Are you happy with how it was done?")
+        self.fields["comment"].label = _("Anything to add? (you can skip this)")
+        self.fields["comment"].help_text = _(
+            "If you are not satisfied, please say what is still wrong. "
+            "You can press the microphone on the keyboard and speak.")

@@ -6,6 +6,10 @@ are cleaned (EXIF gone, as photos.clean_photo does for every upload) and kept in
 "held" storage (settings.STORAGES, outside MEDIA_ROOT, so backups do not copy them),
 named by a signed token in the form, for that worker and that matter only, for a day.
 The confirmation publishes them; photos never confirmed are purged after a day.
+
+The 长辈版's raise, one step per screen, holds the photos of its photo step the same way
+until the last screen is sent: there is no matter yet, so they are held for that person
+with ``matter=None``.
 """
 
 import logging
@@ -40,6 +44,10 @@ def _held_gone():
                                               "choose them again."), field="photos")
 
 
+def _matter_pk(matter):
+    return matter.pk if matter is not None else None
+
+
 def hold_photos(uploads, *, by, matter):
     """Clean ``uploads`` and keep them for a later confirmation; return the token naming
     them. Raise ServiceError (nothing kept) if one is not a photo or there are too many."""
@@ -51,7 +59,8 @@ def hold_photos(uploads, *, by, matter):
     purge_held()
     names = [held_storage().save(f"{HELD_DIR}/{secrets.token_hex(16)}.jpg", ContentFile(data))
              for data, _width, _height in cleaned]
-    return signing.dumps({"by": by.pk, "matter": matter.pk, "names": names}, salt=_HELD_SALT)
+    return signing.dumps({"by": by.pk, "matter": _matter_pk(matter), "names": names},
+                         salt=_HELD_SALT)
 
 
 def _held_names(token, *, by, matter):
@@ -62,7 +71,7 @@ def _held_names(token, *, by, matter):
     if not isinstance(held, dict):
         raise _held_gone()
     names = held.get("names")
-    if (held.get("by") != by.pk or held.get("matter") != matter.pk or not isinstance(names, list)
+    if (held.get("by") != by.pk or held.get("matter") != _matter_pk(matter) or not isinstance(names, list)
             or not all(isinstance(n, str) and n.startswith(f"{HELD_DIR}/") and ".." not in n
                        for n in names)):
         raise _held_gone()
@@ -92,7 +101,9 @@ def held_photos(token, *, by, matter):
 
 
 def release_held(token, *, by, matter):
-    """Delete the photos kept under ``token`` (once they are published)."""
+    """Delete the photos kept under ``token`` (once they are published); no token, nothing."""
+    if not token:
+        return
     try:
         names = _held_names(token, by=by, matter=matter)
     except ServiceError:

@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tongxin.core.masking import mask_name
 from tongxin.core.ratelimit import Limited, limited, too_many
@@ -34,6 +34,7 @@ from tongxin.matters import rules, selectors, services
 from tongxin.matters.actions import perform
 from tongxin.matters.choices import Status
 from tongxin.matters.forms_resident import (
+    ElderRateForm,
     InspectForm,
     RaiseForm,
     RateForm,
@@ -41,6 +42,7 @@ from tongxin.matters.forms_resident import (
     SimilarForm,
 )
 from tongxin.matters.models import Matter, Support
+from tongxin.matters.views import elder
 from tongxin.places.choices import PlaceKind
 from tongxin.places.models import Place
 
@@ -119,9 +121,20 @@ def raise_matter(request):
                 messages.success(request, _("Your matter %(number)s has been raised.")
                                  % {"number": matter.number})
                 return redirect(_detail_url(matter))
+    elif request.user.elder_mode:  # 长辈版: one step per screen
+        return elder.raise_first_step(request)
     else:
         form = RaiseForm(user=request.user)
     return render(request, "matters/raise.html", {"form": form})
+
+
+@login_required
+def raise_step(request, step):
+    """One screen of the elder mode's raise (views/elder.py); the standard form otherwise."""
+    _household_or_403(request.user)
+    if not request.user.elder_mode:
+        return redirect("matters:raise")
+    return elder.raise_step(request, step)
 
 
 @login_required
@@ -183,6 +196,8 @@ def support(request, pk):
 def mine(request):
     """List the matters the user raised or supported, newest first."""
     page = Paginator(selectors.my_matters(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    if request.user.elder_mode:
+        return elder.mine(request, page)
     return render(request, "matters/mine.html", {"page": page})
 
 
@@ -281,15 +296,27 @@ def _own_view(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def rate(request, pk):
-    """The reporter rates the result: satisfied closes it, unsatisfied sends it back."""
+    """The reporter rates the result: satisfied closes it, unsatisfied sends it back.
+
+    In the elder mode the rating is a screen of its own (GET), and a refused rating is
+    shown there again; otherwise the matter page holds the form.
+    """
     matter = _own_view(request, pk)
-    form = RateForm(request.POST)
+    on_screen = request.user.elder_mode
+    if request.method == "GET":
+        if not on_screen:
+            return redirect(_detail_url(matter))
+        return elder.rate_screen(request, matter)
+    form = (ElderRateForm if on_screen else RateForm)(request.POST)
     if form.is_valid():
         try:
             matter = perform("rate", matter, request.user, form.cleaned_data)
         except ServiceError as error:
+            if on_screen:
+                form.add_service_error(error)
+                return elder.rate_screen(request, matter, form)
             _error_messages(request, [error])
         else:
             if matter.status == Status.CLOSED:
@@ -297,9 +324,18 @@ def rate(request, pk):
             else:
                 messages.success(
                     request, _("Thank you: the matter has been sent back to be put right."))
+    elif on_screen:
+        return elder.rate_screen(request, matter, form)
     else:
         _form_messages(request, form)
     return redirect(_detail_url(matter))
+
+
+@login_required
+@require_GET
+def more(request, pk):
+    """The reporter's other actions (其他操作) on a screen of their own (elder mode)."""
+    return elder.more_screen(request, _own_view(request, pk))
 
 
 @login_required
@@ -315,6 +351,8 @@ def reopen(request, pk):
             _error_messages(request, [error])
         else:
             messages.success(request, _("The matter has been reopened."))
+    elif request.user.elder_mode:  # shown again on the screen it came from
+        return elder.more_screen(request, matter, form)
     else:
         _form_messages(request, form)
     return redirect(_detail_url(matter))

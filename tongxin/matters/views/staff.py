@@ -27,6 +27,7 @@ from tongxin.matters.choices import WhistleStatus
 from tongxin.matters.models import Matter, Photo, Whistle
 from tongxin.matters.services import TransitionError
 from tongxin.matters.transitions import TRANSITIONS
+from tongxin.matters.views import elder
 from tongxin.matters.views.resident import reporter_actions_context
 
 PAGE_SIZE = 50
@@ -161,6 +162,9 @@ def _render_detail(request, matter, bound=None, status=200):
         "triage": _triage_suggestions(matter, allowed),
     }
     context.update(_reporter_context(matter, user))
+    if elder.shows_elder_detail(user, context):  # 长辈版: the one action that matters now
+        context.update(elder.detail_context(matter, user, context.get("reporter_actions") or []))
+        return render(request, "matters/elder_detail.html", context, status=status)
     return render(request, "matters/detail.html", context, status=status)
 
 
