@@ -262,47 +262,43 @@ def seed_history(district, seed):
                      "visibility", "note", "data")
     notice_columns = ("recipient_id", "kind", "params", "subject_type", "subject_id",
                       "place_code", "created_at", "read_at")
-    events = notices = 0
     # Read first: a server-side cursor cannot be fetched from while COPY holds the connection.
     rows = list(Matter.objects.filter(district=district).values_list(
         "pk", "status", "created_at", "heard_at", "resolved_at", "closed_at", "reporter_id",
         "owner_place_id", "place_code", "title"))
-    with connection.cursor() as cursor, \
-            cursor.cursor.copy(f"COPY {event_table} ({', '.join(event_columns)}) FROM STDIN") \
-            as copy_events:
-        notice_rows = []
-        for pk, status, created, heard, resolved, closed, reporter, owner, place_code, title \
-                in rows:
-            steps = HISTORY.get(status, [])
-            times = {"raised": created, "triaged": heard or created, "rejected": heard or created,
-                     "parked": heard or created, "resolved": resolved or heard or created,
-                     "inspection_failed": (resolved or created) + timedelta(days=2),
-                     "rated": closed or resolved or created, "closed": closed or created,
-                     "closed_unsolved": closed or created}
-            actor = (handlers.get(owner) or [reporter])[0]
-            number = f"{timezone.localtime(created):%Y}-{pk:06d}"
-            for step in steps:
-                at = times[step]
-                copy_events.write_row((pk, at, reporter if step == "rated" else actor, step, "",
-                                       "", "public", "", "{}"))
-                events += 1
-            for step in ["raised", *steps]:
-                at = times[step]
-                for kind, who in NOTICES[step]:
-                    recipients = [reporter] if who == "R" else handlers.get(owner, [])[:2]
-                    params = json.dumps({"number": number, "title": title[:30], "step": step,
-                                         "status": status}, ensure_ascii=False)
-                    for person in recipients:
-                        read = (at + timedelta(hours=rng.uniform(1, 72))
-                                if now - at > timedelta(days=7) and rng.random() < 0.85 else None)
-                        notice_rows.append((person, kind, params, "matters.matter", str(pk),
-                                            place_code, at, read))
-        with cursor.cursor.copy(f"COPY {notice_table} ({', '.join(notice_columns)}) FROM STDIN") \
-                as copy_notices:
-            for row in notice_rows:
-                copy_notices.write_row(row)
-        notices = len(notice_rows)
-        cursor.execute(f"ANALYZE {event_table}; ANALYZE {notice_table}")
+    event_rows, notice_rows = [], []
+    for pk, status, created, heard, resolved, closed, reporter, owner, place_code, title in rows:
+        steps = HISTORY.get(status, [])
+        times = {"raised": created, "triaged": heard or created, "rejected": heard or created,
+                 "parked": heard or created, "resolved": resolved or heard or created,
+                 "inspection_failed": (resolved or created) + timedelta(days=2),
+                 "rated": closed or resolved or created, "closed": closed or created,
+                 "closed_unsolved": closed or created}
+        actor = (handlers.get(owner) or [reporter])[0]
+        number = f"{timezone.localtime(created):%Y}-{pk:06d}"
+        for step in steps:
+            event_rows.append((pk, times[step], reporter if step == "rated" else actor, step,
+                               "", "", "public", "", "{}"))
+        for step in ["raised", *steps]:
+            at = times[step]
+            for kind, who in NOTICES[step]:
+                recipients = [reporter] if who == "R" else handlers.get(owner, [])[:2]
+                params = json.dumps({"number": number, "title": title[:30], "step": step,
+                                     "status": status}, ensure_ascii=False)
+                for person in recipients:
+                    read = (at + timedelta(hours=rng.uniform(1, 72))
+                            if now - at > timedelta(days=7) and rng.random() < 0.85 else None)
+                    notice_rows.append((person, kind, params, "matters.matter", str(pk),
+                                        place_code, at, read))
+    with connection.cursor() as cursor:
+        for table, columns, data in ((event_table, event_columns, event_rows),
+                                     (notice_table, notice_columns, notice_rows)):
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in data:
+                    copy.write_row(row)
+        cursor.execute(f"ANALYZE {event_table}")
+        cursor.execute(f"ANALYZE {notice_table}")
+    events, notices = len(event_rows), len(notice_rows)
     return events, notices
 
 
