@@ -74,10 +74,15 @@ lock:
 LOAD_ARGS ?=
 CRASH_ARGS ?=
 BENCH_ARGS ?=
-.PHONY: bench crash-test bench-places bench-places-postgres bench-triage bench-photos
+.PHONY: bench bench-memory crash-test bench-places bench-places-postgres bench-triage bench-photos
 
 bench: install system-deps
 	$(PY) bench/load.py $(LOAD_ARGS)
+
+# Memory of each web worker (RSS and PSS) without and with the triage model, loaded per
+# worker and loaded in the gunicorn master before fork (bench/memory.py; BENCH_ARGS passes options).
+bench-memory: install system-deps
+	$(PY) bench/memory.py $(BENCH_ARGS)
 
 crash-test: install system-deps
 	$(PY) bench/crash.py $(CRASH_ARGS)

@@ -3,14 +3,18 @@
 
     .venv/bin/python bench/load.py [--matters N] [--seconds S] [--concurrency C] ...
 
-Starts a throw-away PostgreSQL 15, migrates, builds the demo district and pours
---matters matters (with their first timeline event) into it, starts gunicorn with the
-production settings (DEBUG off, plain http on 127.0.0.1) and measures four scenarios,
-each for the same time at the same concurrency: a bare view that inserts one row (the
-floor), raising a matter through the API, a grid worker's inbox page and the staff
-matter list with filters. Prints throughput, p50 and p99 latency, their ratios to the
-floor, and the memory of each gunicorn worker. Figures only; it never passes or fails
-on them (bench/README.md explains the columns).
+Starts a throw-away PostgreSQL 15, migrates, builds the demo district, trains and
+activates its category suggester (as load_demo does), pours --matters matters (a year of
+them, with their first timeline event) into it and then, by COPY, the later timeline
+events and the notices their steps sent; starts gunicorn as production does
+(scripts/serve.py's command: the model loaded in the master before fork; DEBUG off,
+plain http on 127.0.0.1) and measures four scenarios, each for the same time at the
+same concurrency (32 clients): a bare view that inserts one row (the floor), raising a
+matter through the API (with its suggestion), a grid worker's inbox page and the staff
+matter list with filters. Prints throughput, p50/p95/p99 latency, SQL statements and
+app and database CPU per request, each beside its ratio to the floor, and RSS and PSS
+of each gunicorn worker. Figures only; it never passes or fails on them
+(bench/README.md explains the columns).
 """
 
 import argparse
@@ -47,7 +51,7 @@ def parse_args():
                         help="measured seconds per scenario (default %(default)s)")
     parser.add_argument("--warmup", type=float, default=3,
                         help="unmeasured seconds before each scenario (default %(default)s)")
-    parser.add_argument("--concurrency", type=int, default=4,
+    parser.add_argument("--concurrency", type=int, default=32,
                         help="client processes, one connection each (default %(default)s)")
     parser.add_argument("--max-requests", type=int, default=20_000,
                         help="at most this many requests per scenario (default %(default)s)")
@@ -151,7 +155,7 @@ def seed_matters(district, total, grid_open, seed):
             created = now - timedelta(hours=rng.uniform(0.1, 24 * 30))
         else:
             status = _weighted(rng, CLOSED_STATUSES)
-            created = now - timedelta(days=rng.uniform(30, 3 * 365))
+            created = now - timedelta(days=rng.uniform(30, 365))
         climbed = [Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET,
                    Level.DISTRICT].index(level)
         m = Matter(
@@ -207,6 +211,95 @@ def seed_matters(district, total, grid_open, seed):
         cursor.execute("VACUUM ANALYZE")  # what autovacuum would have done by Monday
     in_grid_count = Matter.objects.filter(owner_code__startswith=grid.code).count()
     return counts, in_grid_count
+
+
+# --- their later events and notices, by COPY -------------------------------------------------------
+
+# The timeline a matter in each status has left (after "raised", which seed_matters wrote),
+# and the notices each step sent (matters/events.py REACTIONS): "R" to the reporter, "O"
+# to the handlers of the owning place.
+HISTORY = {
+    "new": [],
+    "in_progress": ["triaged"],
+    "awaiting_deliberation": ["triaged", "parked"],
+    "resolved": ["triaged", "resolved"],
+    "rectifying": ["triaged", "resolved", "inspection_failed"],
+    "rejected": ["rejected"],
+    "closed": ["triaged", "resolved", "rated", "closed"],
+    "closed_unsolved": ["triaged", "resolved", "closed_unsolved"],
+}
+NOTICES = {"raised": [("raised", "R"), ("assigned", "O")], "triaged": [("status", "R")],
+           "parked": [("status", "R")], "rejected": [("status", "R")],
+           "resolved": [("resolved", "R")], "inspection_failed": [("rework", "O")],
+           "closed": [("status", "R")], "closed_unsolved": [("status", "R")], "rated": []}
+
+
+def seed_history(district, seed):
+    """Write the later timeline events of every seeded matter and the notices its steps
+    sent, with PostgreSQL's COPY (the ORM would take minutes): what a district's tables
+    hold after the matters' lives, so that pages reading timelines and inboxes of notices
+    read them next to realistic volumes. Notices older than a week are mostly read.
+    Return (events, notices) written."""
+    import json
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from tongxin.matters.models import Matter, MatterEvent
+    from tongxin.notices.models import Notice
+    from tongxin.people.choices import Role
+    from tongxin.people.models import RoleAssignment
+
+    rng = random.Random(seed + 1)
+    now = timezone.now()
+    handlers = {}
+    for place_id, person_id in (RoleAssignment.objects.exclude(role=Role.RESIDENT)
+                                .filter(place__code__startswith=district.code)
+                                .values_list("place_id", "person_id")):
+        handlers.setdefault(place_id, []).append(person_id)
+    event_table, notice_table = MatterEvent._meta.db_table, Notice._meta.db_table
+    event_columns = ("matter_id", "at", "actor_id", "action", "from_status", "to_status",
+                     "visibility", "note", "data")
+    notice_columns = ("recipient_id", "kind", "params", "subject_type", "subject_id",
+                      "place_code", "created_at", "read_at")
+    # Read first: a server-side cursor cannot be fetched from while COPY holds the connection.
+    rows = list(Matter.objects.filter(district=district).values_list(
+        "pk", "status", "created_at", "heard_at", "resolved_at", "closed_at", "reporter_id",
+        "owner_place_id", "place_code", "title"))
+    event_rows, notice_rows = [], []
+    for pk, status, created, heard, resolved, closed, reporter, owner, place_code, title in rows:
+        steps = HISTORY.get(status, [])
+        times = {"raised": created, "triaged": heard or created, "rejected": heard or created,
+                 "parked": heard or created, "resolved": resolved or heard or created,
+                 "inspection_failed": (resolved or created) + timedelta(days=2),
+                 "rated": closed or resolved or created, "closed": closed or created,
+                 "closed_unsolved": closed or created}
+        actor = (handlers.get(owner) or [reporter])[0]
+        number = f"{timezone.localtime(created):%Y}-{pk:06d}"
+        for step in steps:
+            event_rows.append((pk, times[step], reporter if step == "rated" else actor, step,
+                               "", "", "public", "", "{}"))
+        for step in ["raised", *steps]:
+            at = times[step]
+            for kind, who in NOTICES[step]:
+                recipients = [reporter] if who == "R" else handlers.get(owner, [])[:2]
+                params = json.dumps({"number": number, "title": title[:30], "step": step,
+                                     "status": status}, ensure_ascii=False)
+                for person in recipients:
+                    read = (at + timedelta(hours=rng.uniform(1, 72))
+                            if now - at > timedelta(days=7) and rng.random() < 0.85 else None)
+                    notice_rows.append((person, kind, params, "matters.matter", str(pk),
+                                        place_code, at, read))
+    with connection.cursor() as cursor:
+        for table, columns, data in ((event_table, event_columns, event_rows),
+                                     (notice_table, notice_columns, notice_rows)):
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in data:
+                    copy.write_row(row)
+        cursor.execute(f"ANALYZE {event_table}")
+        cursor.execute(f"ANALYZE {notice_table}")
+    events, notices = len(event_rows), len(notice_rows)
+    return events, notices
 
 
 # --- sessions for the pages ----------------------------------------------------------------------
@@ -295,9 +388,17 @@ def main():
         t0 = time.monotonic()
         district, tokens = stack.seed_people(tokens=300, seed=args.seed)
         people_s = time.monotonic() - t0
+        # Before the 100,000 matters: trained, as load_demo trains it, on the shipped
+        # messages and the demo's own records (their heard matters would be training data).
+        t0 = time.monotonic()
+        triage_line = stack.seed_triage(district)
+        triage_s = time.monotonic() - t0
         t0 = time.monotonic()
         counts, in_grid = seed_matters(district, args.matters, args.grid_open, args.seed)
         matters_s = time.monotonic() - t0
+        t0 = time.monotonic()
+        events, notices = seed_history(district, args.seed)
+        history_s = time.monotonic() - t0
 
         from django.db.models import Q
 
@@ -343,7 +444,7 @@ def main():
                 name, port, make_request, concurrency=args.concurrency, seconds=args.seconds,
                 warmup=args.warmup, max_requests=args.max_requests, expect=expect,
                 cpu=lambda: (server.cpu_seconds(), pg.cpu_seconds())))
-        memory = server.memory()
+        memory = server.smaps()
         load_after = os.getloadavg()
     finally:
         if server is not None:
@@ -363,7 +464,10 @@ def main():
           f"street officer sees {street_rows:,}")
     print(f"seed:      demo district and tokens {people_s:.1f} s; {args.matters:,} matters + "
           f"first events (bulk_create) and VACUUM ANALYZE {matters_s:.1f} s "
-          f"({args.matters / matters_s:,.0f} matters/s)")
+          f"({args.matters / matters_s:,.0f} matters/s); their later events ({events:,}) and "
+          f"notices ({notices:,}) by COPY {history_s:.1f} s")
+    print(f"triage:    {triage_line} ({triage_s:.0f} s); loaded in the gunicorn master "
+          "before fork (tongxin/gunicorn_conf.py)")
     print(f"load:      {args.concurrency} client processes, closed loop; {args.warmup:g} s "
           f"warm-up, then {args.seconds:g} s per scenario (at most {args.max_requests:,} "
           f"requests)")
@@ -374,10 +478,11 @@ def main():
         odd = {k: v for k, v in r.statuses.items() if k != 200 and k != 201}
         if odd:
             print(f"unexpected answers in {r.name!r}: {odd}")
-    rss = memory["workers"]
-    print("memory:    VmRSS per gunicorn worker after the runs: "
-          + ", ".join(f"{kib / 1024:.0f} MiB" for kib in rss if kib)
-          + f"; master {memory['master'] / 1024:.0f} MiB")
+    print("memory:    per gunicorn worker after the runs, RSS / PSS: "
+          + ", ".join(f"{f['rss'] / 1024:.0f} / {f['pss'] / 1024:.0f} MiB"
+                      for f in memory["workers"] if f)
+          + f"; master {memory['master']['rss'] / 1024:.0f} / "
+          f"{memory['master']['pss'] / 1024:.0f} MiB")
     print(f"wall:      {time.monotonic() - began:.0f} s in all")
     return 0
 

@@ -38,6 +38,7 @@ class Result:
     name: str
     seconds: float
     latencies: list = field(default_factory=list)
+    queries: list = field(default_factory=list)  # X-Bench-Queries of each answer that had it
     statuses: dict = field(default_factory=dict)  # status (or error name) -> count
     errors: int = 0  # answers that are not the expected status, and connection errors
     app_cpu: float = float("nan")  # CPU seconds of the gunicorn workers in the window
@@ -54,6 +55,10 @@ class Result:
     def p(self, q):
         return percentile(self.latencies, q) * 1000 if self.latencies else float("nan")
 
+    @property
+    def queries_per_request(self):
+        return sum(self.queries) / len(self.queries) if self.queries else float("nan")
+
     def cpu_ms(self, seconds):
         """CPU milliseconds per request (``seconds`` spent over the window's requests)."""
         return seconds * 1000 / self.requests if self.requests else float("nan")
@@ -63,21 +68,8 @@ def ratio(value, floor):
     return value / floor if floor else float("nan")
 
 
-def format_table(results, floor_name):
-    """Return the table: requests, req/s, p50/p99, CPU per request of the app and of the
-    database, and the ratios of req/s, p50 and app CPU to the floor's."""
-    floor = next(r for r in results if r.name == floor_name)
-    head = ("scenario", "requests", "req/s", "p50 ms", "p99 ms", "app CPU ms", "db CPU ms",
-            "req/s ÷ floor", "p50 ÷ floor", "CPU ÷ floor", "errors")
-    rows = [head]
-    for r in results:
-        rows.append((
-            r.name, f"{r.requests:,}", f"{r.throughput:.1f}", f"{r.p(50):.1f}",
-            f"{r.p(99):.1f}", f"{r.cpu_ms(r.app_cpu):.1f}", f"{r.cpu_ms(r.db_cpu):.1f}",
-            f"{ratio(r.throughput, floor.throughput):.2f}", f"{ratio(r.p(50), floor.p(50)):.1f}",
-            f"{ratio(r.cpu_ms(r.app_cpu), floor.cpu_ms(floor.app_cpu)):.1f}", str(r.errors),
-        ))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+def _table(rows):
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
         cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
@@ -85,6 +77,34 @@ def format_table(results, floor_name):
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def format_table(results, floor_name):
+    """Return two tables: per scenario requests, req/s, p50/p95/p99, SQL statements and
+    the CPU per request of the app and of the database; then each of those divided by
+    the floor's (throughput: the scenario's over the floor's; the rest: the scenario's
+    cost over the floor's)."""
+    floor = next(r for r in results if r.name == floor_name)
+    head = ("scenario", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "queries",
+            "app CPU ms", "db CPU ms", "errors")
+    rows = [head]
+    for r in results:
+        rows.append((
+            r.name, f"{r.requests:,}", f"{r.throughput:.1f}", f"{r.p(50):.1f}",
+            f"{r.p(95):.1f}", f"{r.p(99):.1f}", f"{r.queries_per_request:.1f}",
+            f"{r.cpu_ms(r.app_cpu):.1f}", f"{r.cpu_ms(r.db_cpu):.1f}", str(r.errors),
+        ))
+    head = ("÷ floor", "req/s", "p50", "p95", "p99", "queries", "app CPU", "db CPU")
+    ratios = [head]
+    for r in results:
+        ratios.append((
+            r.name, f"{ratio(r.throughput, floor.throughput):.2f}",
+            *(f"{ratio(r.p(q), floor.p(q)):.1f}" for q in (50, 95, 99)),
+            f"{ratio(r.queries_per_request, floor.queries_per_request):.1f}",
+            f"{ratio(r.cpu_ms(r.app_cpu), floor.cpu_ms(floor.app_cpu)):.1f}",
+            f"{ratio(r.cpu_ms(r.db_cpu), floor.cpu_ms(floor.db_cpu)):.1f}",
+        ))
+    return _table(rows) + "\n\n" + _table(ratios)
 
 
 def multipart(fields, files):
@@ -108,7 +128,8 @@ def multipart(fields, files):
 
 def _client(port, make_request, index, start_at, measure_from, stop_at, max_requests, queue):
     """One client: request after request until ``stop_at`` or ``max_requests``; put
-    [(started, latency, status)] of the requests started after ``measure_from``."""
+    [(started, latency, status, SQL statements or None)] of the requests started after
+    ``measure_from``."""
     rng = random.Random(index * 7919 + 1)
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
     records = []
@@ -126,15 +147,16 @@ def _client(port, make_request, index, start_at, measure_from, stop_at, max_requ
             response = conn.getresponse()
             response.read()
             status = response.status
+            queries = response.getheader("X-Bench-Queries")
             if response.will_close:
                 conn.close()
         except (OSError, http.client.HTTPException) as error:
-            status = type(error).__name__
+            status, queries = type(error).__name__, None
             conn.close()
         latency = time.perf_counter() - t0
         sent += 1
         if began >= measure_from:
-            records.append((began, latency, status))
+            records.append((began, latency, status, queries))
     conn.close()
     queue.put(records)
 
@@ -172,9 +194,11 @@ def run(name, port, make_request, *, concurrency, seconds, warmup, max_requests,
     if records:
         # The window ends when the last request counted ends (a run cut short by
         # max_requests is shorter than ``seconds``).
-        result.seconds = min(seconds, max(b + lat for b, lat, _s in records) - measure_from)
-    for _began, latency, status in records:
+        result.seconds = min(seconds, max(r[0] + r[1] for r in records) - measure_from)
+    for _began, latency, status, queries in records:
         result.latencies.append(latency)
+        if queries is not None:
+            result.queries.append(int(queries))
         result.statuses[status] = result.statuses.get(status, 0) + 1
         if status != expect:
             result.errors += 1

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # also works from a checkout without `pip install -e .`
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import serve  # noqa: E402
 import with_postgres as wp  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -193,6 +194,16 @@ def seed_people(tokens=300, seed=1):
     return district, keys
 
 
+def seed_triage(district):
+    """Seed the demo's routing rules and train and activate the district's category
+    suggester, as ``load_demo`` does (the shipped messages plus the district's records,
+    about 15-25 s): a raise then makes the suggestion it makes in production. Return
+    ``ensure_demo_triage``'s summary line."""
+    from tongxin.triage.demo import ensure_demo_triage
+
+    return ensure_demo_triage(district)
+
+
 def leaf_categories(district):
     from tongxin.matters.models import Category
 
@@ -266,20 +277,44 @@ def rss_kib(pid):
     return None
 
 
+def smaps(pid):
+    """Return {"rss", "pss", "private", "shared"} of ``pid`` in KiB, from
+    /proc/<pid>/smaps_rollup (PSS: each shared page divided by the processes sharing
+    it), or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            fields = {}
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 2 and parts[1].isdigit():
+                    fields[parts[0].rstrip(":")] = int(parts[1])
+    except OSError:
+        return None
+    return {"rss": fields["Rss"], "pss": fields["Pss"],
+            "private": fields["Private_Clean"] + fields["Private_Dirty"],
+            "shared": fields["Shared_Clean"] + fields["Shared_Dirty"]}
+
+
 class Gunicorn:
     """gunicorn in its own session: the master's pid is the process group of it and its workers."""
 
-    def __init__(self, env, port, *, workers=2, worker_class="sync", threads=1, log_dir):
-        self.env, self.port = env, port
+    def __init__(self, env, port, *, workers=2, worker_class="sync", threads=1, log_dir,
+                 preload=True):
+        self.env, self.port, self.preload = env, port, preload
         self.workers, self.worker_class, self.threads = workers, worker_class, threads
         self.log_dir = Path(log_dir)
         self.process = None
         self.starts = 0
 
     def command(self):
-        cmd = [str(BIN / "gunicorn"), "tongxin.wsgi:application",
-               "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-               "--worker-class", self.worker_class,
+        # The production command (scripts/serve.py), its config (tongxin/gunicorn_conf.py)
+        # included, with the benchmark's log files and worker class.
+        cmd = serve.web_command(f"127.0.0.1:{self.port}", self.workers)
+        cmd = cmd[:cmd.index("--access-logfile")]
+        if not self.preload:  # the command before tongxin/gunicorn_conf.py (bench/memory.py)
+            at = cmd.index("--config")
+            del cmd[at:at + 2]
+        cmd += ["--worker-class", self.worker_class,
                "--access-logfile", str(self.log_dir / "access.log"),
                "--error-logfile", str(self.log_dir / "gunicorn.log"),
                "--graceful-timeout", "5"]
@@ -371,3 +406,8 @@ class Gunicorn:
         """Return {"master": KiB, "workers": [KiB, ...]} (VmRSS)."""
         return {"master": rss_kib(self.pid),
                 "workers": [rss_kib(pid) for pid in self.worker_pids()]}
+
+    def smaps(self):
+        """Return {"master": smaps(master), "workers": [smaps(worker), ...]}."""
+        return {"master": smaps(self.pid),
+                "workers": [smaps(pid) for pid in self.worker_pids()]}

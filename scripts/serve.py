@@ -95,6 +95,15 @@ def stop(processes):
             process.wait()
 
 
+def web_command(bind, workers):
+    """Return the web server's command: gunicorn with tongxin/gunicorn_conf.py, which loads
+    the app and the triage models in the master before it forks the workers, so they
+    share those pages (bench/stack.py starts the benchmark's gunicorn with it too)."""
+    return [str(BIN / "gunicorn"), "tongxin.wsgi:application", "--config",
+            "python:tongxin.gunicorn_conf", "--bind", bind, "--workers", str(workers),
+            "--access-logfile", "-"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -108,8 +117,7 @@ def main():
     args = parser.parse_args()
     tongxin = [sys.executable, "-m", "tongxin"]
     commands = {
-        "web": [str(BIN / "gunicorn"), "tongxin.wsgi:application", "--bind", args.bind,
-                "--workers", str(args.workers), "--access-logfile", "-"],
+        "web": web_command(args.bind, args.workers),
         "tasks": [*tongxin, "db_worker"],
         "deadlines": [*tongxin, "check_deadlines", "--every", str(args.scan_every)],
     }

@@ -5,6 +5,7 @@ Nothing here may break a page or a raise: without a model, or when its file cann
 read, suggestions are simply empty (and a training is queued, in the background)."""
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -70,6 +71,8 @@ def load(record):
         if getattr(bundle, "format", None) != FORMAT:
             logger.error("triage model %s: unknown format", record.pk)
             return None
+        logger.info("triage model %s (%s) loaded in process %s", record.pk, record.sha256[:12],
+                    os.getpid())
         return bundle
     except Exception:  # a missing file, a library that cannot read an old pickle …
         logger.exception("triage model %s could not be loaded", record.pk)
@@ -100,6 +103,25 @@ def active_bundle(district_id, *, wait=True):
         if hit is None or hit[0] != digest:
             hit = _loaded[district_id] = (digest, _warm(load(TriageModel.objects.get(pk=pk))))
     return pk, hit[1]
+
+
+def preload():
+    """Load every district's active model (and jieba's dictionary) in this process.
+
+    The gunicorn master calls it before it forks a worker (tongxin/gunicorn_conf.py), so
+    the workers share these pages instead of each loading its own copy. It closes its
+    database connections: a forked worker must not inherit the master's socket. Never
+    raises; a model that cannot be loaded is loaded (or not) by the workers as before."""
+    from django.db import connections
+
+    try:
+        for district_id in (TriageModel.objects.filter(is_active=True)
+                            .values_list("district_id", flat=True)):
+            active_bundle(district_id, wait=True)
+    except Exception:
+        logger.exception("triage models could not be preloaded")
+    finally:
+        connections.close_all()
 
 
 def _warm(bundle):

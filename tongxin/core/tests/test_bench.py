@@ -49,19 +49,24 @@ def test_percentile_of_one_value_is_that_value_and_of_none_is_an_error():
         loadgen.percentile([1, 2], 101)
 
 
-def test_the_table_gives_throughput_median_and_cpu_as_ratios_to_the_floor():
-    floor = loadgen.Result("floor", 10.0, latencies=[0.010] * 1000, app_cpu=2.0, db_cpu=1.0)
-    page = loadgen.Result("page", 10.0, latencies=[0.050] * 200, errors=3, app_cpu=6.0,
-                          db_cpu=0.5)
+def test_the_table_gives_throughput_latencies_queries_and_cpu_beside_their_ratios_to_the_floor():
+    floor = loadgen.Result("floor", 10.0, latencies=[0.010] * 1000, queries=[1] * 1000,
+                           app_cpu=2.0, db_cpu=1.0)
+    page = loadgen.Result("page", 10.0, latencies=[0.040] * 100 + [0.060] * 100,
+                          queries=[7, 8] * 100, errors=3, app_cpu=6.0, db_cpu=0.5)
     assert page.throughput == 20.0
     assert page.cpu_ms(page.app_cpu) == 30.0  # 6 s over 200 requests
-    table = loadgen.format_table([floor, page], "floor").splitlines()
-    assert table[0].split()[:2] == ["scenario", "requests"]
-    floor_row, page_row = table[2].split(), table[3].split()
-    assert floor_row[1:] == ["1,000", "100.0", "10.0", "10.0", "2.0", "1.0", "1.00", "1.0",
-                             "1.0", "0"]
-    assert page_row[1:] == ["200", "20.0", "50.0", "50.0", "30.0", "2.5", "0.20", "5.0",
-                            "15.0", "3"]
+    assert page.queries_per_request == 7.5
+    figures, ratios = loadgen.format_table([floor, page], "floor").split("\n\n")
+    figures, ratios = figures.splitlines(), ratios.splitlines()
+    assert figures[0].split()[:2] == ["scenario", "requests"]
+    assert figures[2].split()[1:] == ["1,000", "100.0", "10.0", "10.0", "10.0", "1.0", "2.0",
+                                      "1.0", "0"]
+    assert figures[3].split()[1:] == ["200", "20.0", "50.0", "60.0", "60.0", "7.5", "30.0",
+                                      "2.5", "3"]
+    assert ratios[0].split()[:3] == ["÷", "floor", "req/s"]
+    assert ratios[2].split()[1:] == ["1.00", "1.0", "1.0", "1.0", "1.0", "1.0", "1.0"]
+    assert ratios[3].split()[1:] == ["0.20", "5.0", "6.0", "6.0", "7.5", "15.0", "2.5"]
 
 
 def test_multipart_carries_the_fields_and_the_file():
@@ -138,11 +143,41 @@ def test_the_bench_settings_route_the_floor_beside_every_app_url():
     bench_settings = importlib.import_module("bench.settings")
     assert bench_settings.ROOT_URLCONF == "bench.urls"
     production = importlib.import_module("tongxin.settings")
-    assert bench_settings.MIDDLEWARE == production.MIDDLEWARE  # CSRF and all, as shipped
+    # CSRF and all, as shipped, behind the counter of SQL statements (bench/middleware.py).
+    assert bench_settings.MIDDLEWARE == ["bench.middleware.count_queries",
+                                         *production.MIDDLEWARE]
     assert bench_settings.DEBUG == production.DEBUG
     assert resolve("/bench/floor/", urlconf="bench.urls").func is bench_views.floor
     app = {p.pattern.describe() for p in get_resolver("tongxin.urls").url_patterns}
     assert app <= {p.pattern.describe() for p in get_resolver("bench.urls").url_patterns}
+
+
+def test_the_bench_middleware_counts_the_statements_of_a_request(db):
+    from bench.middleware import count_queries
+
+    def view(request):
+        Event.objects.count()
+        Event.objects.exists()
+        from django.http import HttpResponse
+        return HttpResponse("ok")
+
+    response = count_queries(view)(RequestFactory().get("/"))
+    assert response["X-Bench-Queries"] == "2"
+
+
+def test_the_seeded_history_uses_the_steps_and_notice_kinds_the_app_has():
+    from tongxin.matters.choices import Status
+    from tongxin.matters.events import REACTIONS
+    from tongxin.matters.notices import NoticeKind
+
+    history = load("load")
+    # Every status seed_matters writes (load.OPEN_STATUSES, CLOSED_STATUSES) has its timeline.
+    assert set(history.OPEN_STATUSES) | set(history.CLOSED_STATUSES) == set(history.HISTORY)
+    assert set(history.HISTORY) <= set(Status.values)
+    steps = {step for steps in history.HISTORY.values() for step in steps}
+    assert steps | {"raised"} <= set(REACTIONS) and set(history.NOTICES) >= steps
+    kinds = {kind for sent in history.NOTICES.values() for kind, _who in sent}
+    assert kinds <= set(NoticeKind.values)
 
 
 def test_the_floor_view_inserts_one_row_on_post_only(db):
