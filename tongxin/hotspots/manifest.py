@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.hotspots import (
     computing,
+    demo_seed,  # noqa: F401  (computes the demo district's hot issues)
     personal_data,  # noqa: F401  (registers the personal data section)
 )
 from tongxin.kernel import events, registry
