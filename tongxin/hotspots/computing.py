@@ -47,6 +47,7 @@ DEFAULT_DAYS = 90
 LEFT_OUT = (Status.MERGED, Status.REJECTED)
 MAX_MATTERS = 5000  # the most recent of an area: one computation stays within seconds
 STORED_GROUPS = 500  # per area and period, hottest first (the export shows 200)
+MEMBERS_SHOWN = 30  # of a group, on the page and in the export: its first, the rest counted
 DEBOUNCE = timedelta(seconds=60)
 QUEUE_EXPIRES = timedelta(minutes=15)  # a queued refresh that never ran is queued again
 STALE_AFTER = timedelta(hours=6)
@@ -156,7 +157,9 @@ def compute_area(area, *, now=None):
                 if not items:
                     continue
                 row = HotGroup(area=state, days=days, rank=rank, heat=group.heat,
-                               place=group.place[:200], terms=group.terms)
+                               place=group.place[:200], terms=group.terms, size=len(items),
+                               reporters=group.reporters, supporters=group.supporters,
+                               first_at=group.first, last_at=group.last)
                 rows.append(row)
                 members.append((row, items))
         HotGroup.objects.bulk_create(rows, batch_size=500)
@@ -302,12 +305,21 @@ def _restate(group_ids, *, now):
                                at=timezone.localtime(m.matter.created_at),
                                reporter=reporter_key(m.matter),
                                supporters=m.matter.supporter_count) for m in members]
+        whole = grouping.Group(items=items, place="")
         group.heat = grouping.heat(items, now=now)
+        group.size, group.reporters, group.supporters = len(items), whole.reporters, \
+            whole.supporters
+        group.first_at, group.last_at = whole.first, whole.last
         labels = Counter(m.place_label for m in members if m.place_label)
         group.place = labels.most_common(1)[0][0] if labels else group.place
         if len(members) == 1:
             group.terms = []
-        group.save(update_fields=["heat", "place", "terms"])
+        group.save(update_fields=["heat", "place", "terms", "size", "reporters", "supporters",
+                                  "first_at", "last_at"])
+        renumbered = [m for n, m in enumerate(members) if m.position != n]
+        for n, member in enumerate(members):
+            member.position = n
+        HotGroupMember.objects.bulk_update(renumbered, ["position"])
 
 
 def reporter_key(matter):

@@ -70,6 +70,12 @@ class HotGroup(models.Model):
     heat = models.FloatField()
     place = models.CharField(max_length=200, blank=True)
     terms = models.JSONField(default=list, blank=True)
+    # What the page says of the whole group, which may list only its first members.
+    size = models.PositiveIntegerField(default=0)
+    reporters = models.PositiveIntegerField(default=0)
+    supporters = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(null=True)
+    last_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("hot issue")

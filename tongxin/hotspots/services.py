@@ -44,6 +44,11 @@ class MatterGroup:
     def mergeable(self):
         return len(self.matters) > 1
 
+    @property
+    def more(self):
+        """How many matters of the group are not listed (a stored group lists its first)."""
+        return max(0, self.group.count - len(self.matters))
+
 
 @dataclass
 class ConfirmResult:
@@ -109,18 +114,44 @@ class Stored:
     pending: bool = False  # an area of the person's has not been computed yet
 
 
+@dataclass
+class StoredGroup:
+    """A stored group as the page and the export show it (the figures of grouping.Group,
+    counted over the whole group although only its first members are listed)."""
+
+    items: list
+    place: str
+    terms: list
+    heat: float
+    count: int
+    reporters: int
+    supporters: int
+    first: object
+    last: object
+
+    representative = grouping.Group.representative
+    label = grouping.Group.label
+    keys = grouping.Group.keys
+
+
 def _stored_group(row, matters, partial, *, now):
-    """Return a MatterGroup from a stored group and its (visible) members' matters."""
+    """Return a MatterGroup from a stored group and its (visible, listed) members."""
     items = [grouping.Item(key=m.pk, title=m.title_masked or mask_contacts_in_text(m.title),
                            text="", at=timezone.localtime(m.created_at),
                            reporter=computing.reporter_key(m), place_label=label,
                            supporters=m.supporter_count) for m, label in matters]
-    group = grouping.Group(items=items, place=row.place, terms=list(row.terms), heat=row.heat)
-    if partial:  # only what the person sees: the heat, place and words of those alone
-        group.heat = grouping.heat(items, now=now)
+    if partial:  # only what the person sees: the figures, place and words of those alone
+        seen = grouping.Group(items=items, place="")
         labels = Counter(label for _m, label in matters if label)
-        group.place = labels.most_common(1)[0][0] if labels else ""
-        group.terms = []
+        group = StoredGroup(items=items, place=labels.most_common(1)[0][0] if labels else "",
+                            terms=[], heat=grouping.heat(items, now=now), count=len(items),
+                            reporters=seen.reporters, supporters=seen.supporters,
+                            first=seen.first, last=seen.last)
+    else:
+        group = StoredGroup(items=items, place=row.place, terms=list(row.terms), heat=row.heat,
+                            count=row.size, reporters=row.reporters, supporters=row.supporters,
+                            first=timezone.localtime(row.first_at),
+                            last=timezone.localtime(row.last_at))
     return MatterGroup(group=group, matters=[m for m, _label in matters])
 
 
@@ -155,7 +186,8 @@ def district_groups(user, *, days, limit=50, now=None):
         ).values("group_id"))
     rows = list(HotGroup.objects.filter(query, days=days).select_related("area")
                 .order_by("-heat", "area__code", "rank")[:limit])
-    members = list(HotGroupMember.objects.filter(group__in=rows)
+    members = list(HotGroupMember.objects.filter(group__in=rows,
+                                                 position__lt=computing.MEMBERS_SHOWN)
                    .select_related("matter__place", "matter__district",
                                    "matter__reporter__household")
                    .order_by("group_id", "position"))
@@ -173,9 +205,10 @@ def district_groups(user, *, days, limit=50, now=None):
         part = row.area.code in partial
         chosen = [(m.matter, m.place_label) for m in by_group.get(row.pk, [])
                   if m.matter.status not in LEFT_OUT and (not part or m.matter_id in seen)]
-        if chosen:
-            groups.append(_stored_group(row, chosen, part or len(chosen) < len(
-                by_group[row.pk]), now=computed[row.area.code]))
+        if chosen:  # a member merged or rejected since: the figures of those left
+            changed = len(chosen) < len(by_group[row.pk])
+            groups.append(_stored_group(row, chosen, part or changed,
+                                        now=computed[row.area.code]))
     groups.sort(key=lambda g: -g.group.heat)
     for rank, group in enumerate(groups, start=1):
         group.rank = rank

@@ -249,3 +249,17 @@ def test_erasing_a_person_drops_their_stored_groups_and_computes_again(world, co
     assert HotGroupMember.objects.filter(matter=p1).exists()  # computed from the erased text
     exported = privacy.personal_data(world.neighbour)  # the export still works
     assert "hot_issues" not in exported or exported["hot_issues"] == []
+
+
+def test_a_large_group_lists_its_first_members_and_counts_the_rest(client, world, complaints,
+                                                                   monkeypatch):
+    computing.refresh_dirty()
+    monkeypatch.setattr(computing, "MEMBERS_SHOWN", 1)
+    response = page(client, world.by_role[Role.STREET_OFFICER])
+    group = next(g for g in response.context["groups"] if complaints["p1"] in g.matters)
+    assert [m.pk for m in group.matters] == [complaints["p1"].pk]
+    assert group.group.count == 2 and group.group.reporters == 2 and group.more == 1
+    assert b"data-more" in response.content
+    sheet = load_workbook(io.BytesIO(client.get(reverse("hotspots:export")).content)).active
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[4].value == 2)
+    assert row[11].value == f"{complaints['p1'].number} … +1"
