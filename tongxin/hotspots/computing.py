@@ -57,14 +57,6 @@ AREA_KINDS = (PlaceKind.STREET, PlaceKind.DISTRICT)
 # --- which areas ------------------------------------------------------------------------------
 
 
-def areas_of_codes(codes):
-    """Return the street and district places at or above any of the place ``codes``."""
-    prefixes = {code[:n] for code in codes for n in range(1, len(code) + 1)}
-    if not prefixes:
-        return []
-    return list(Place.objects.filter(kind__in=AREA_KINDS, code__in=prefixes).order_by("code"))
-
-
 def areas_for_roots(roots, *, everything=False):
     """Return (full, partial) area codes for a person whose matter roles are held at
     ``roots``: the areas whose every matter is under one of their roots (a district
@@ -174,10 +166,15 @@ def compute_area(area, *, now=None):
 
 
 def refresh_dirty(*, stale_after=None, now=None):
-    """Compute again every dirty area (and, with ``stale_after``, every area computed
-    longer ago than that); return {"areas": n, "groups": n, "seconds": s}."""
+    """Compute again every dirty area, every area never computed (and, with
+    ``stale_after``, every area computed longer ago than that); return
+    {"areas": n, "groups": n, "seconds": s}."""
     now = now or timezone.now()
     began = time.monotonic()
+    missing = (Place.objects.filter(kind__in=AREA_KINDS)
+               .exclude(pk__in=HotIssueArea.objects.values("place_id")))
+    HotIssueArea.objects.bulk_create([HotIssueArea(place=p, code=p.code) for p in missing],
+                                     ignore_conflicts=True)  # a new street: computed now
     query = Q(dirty_at__isnull=False) | Q(computed_at__isnull=True)
     if stale_after is not None:
         query |= Q(computed_at__lt=now - stale_after)
@@ -209,16 +206,13 @@ def _defers():
 
 
 def mark_dirty(codes, *, now=None):
-    """Mark the streets and districts of the place ``codes`` for computing again, and queue
-    one refresh, DEBOUNCE from now, unless one is already queued for them."""
+    """Mark the streets and districts above the place ``codes`` for computing again, and
+    queue one refresh, DEBOUNCE from now, unless one is already queued. Two queries: an
+    area never computed has no state yet, and the next refresh computes it anyway."""
     now = now or timezone.now()
-    areas = areas_of_codes(codes)
-    for area in areas:
-        HotIssueArea.objects.get_or_create(place=area, defaults={"code": area.code})
-    states = HotIssueArea.objects.filter(code__in=[a.code for a in areas])
-    states.filter(dirty_at__isnull=True).update(dirty_at=now)
-    queue_refresh(now=now)
-    return areas
+    prefixes = {code[:n] for code in codes for n in range(1, len(code) + 1)}
+    HotIssueArea.objects.filter(code__in=prefixes, dirty_at__isnull=True).update(dirty_at=now)
+    return queue_refresh(now=now)
 
 
 def request(codes, *, now=None):
@@ -253,10 +247,7 @@ def matter_changed(event):
     """Kernel subscriber: a matter was raised, merged, moved, supported … (``matters.*``)."""
     if event.subject_type != Matter._meta.label_lower:
         return
-    codes = Matter.objects.filter(pk=event.subject_id).values_list("place_code", flat=True)
-    codes = set(codes) | {event.payload.get(key) for key in ("from_place", "to_place")
-                          if isinstance(event.payload.get(key), str)}
-    codes.discard("")
+    codes = set(Matter.objects.filter(pk=event.subject_id).values_list("place_code", flat=True))
     if codes:
         mark_dirty(codes)
 
