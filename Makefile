@@ -74,7 +74,8 @@ lock:
 LOAD_ARGS ?=
 CRASH_ARGS ?=
 BENCH_ARGS ?=
-.PHONY: bench bench-memory crash-test bench-places bench-places-postgres bench-triage bench-photos
+.PHONY: bench bench-memory crash-test bench-places bench-places-postgres bench-triage bench-photos \
+	bench-hotspots
 
 bench: install system-deps
 	$(PY) bench/load.py $(LOAD_ARGS)
@@ -105,6 +106,12 @@ bench-triage: install
 # with the code before the per-request pixel budget.
 bench-photos: install
 	$(PY) bench/photos.py $(BENCH_ARGS)
+
+# The hot-issues page at 20,000 matters: grouping in the request (before) against reading the
+# stored groups (after), and the background computation; BENCH_ARGS="--matters 5000" for a
+# quick run, or run it under scripts/with_postgres.py for PostgreSQL.
+bench-hotspots: install
+	$(PY) bench/hotspots.py $(BENCH_ARGS)
 
 # Interface translations (tongxin/locale; the .po and compiled .mo files are committed,
 # so `make demo` needs no gettext). Run it once to pull new strings into the catalogues,

@@ -120,6 +120,8 @@ def main():
         "web": web_command(args.bind, args.workers),
         "tasks": [*tongxin, "db_worker"],
         "deadlines": [*tongxin, "check_deadlines", "--every", str(args.scan_every)],
+        # Areas never computed or stale (six hours); changes are queued to "tasks" at once.
+        "hot-issues": [*tongxin, "refresh_hot_issues", "--every", "600"],
     }
     stopping = False
 

@@ -49,12 +49,13 @@ def district_columns():
 
 
 def district_workbook(groups):
-    """Return the district's hot issues (services.MatterGroup) as an .xlsx file."""
+    """Return the district's hot issues (services.MatterGroup) as an .xlsx file; a group
+    with more members than are listed ends its numbers with "… +N"."""
     return workbook(_("Hot issues"), district_columns(), [
         [g.rank, g.group.label, g.group.place, _period(g.group.first, g.group.last),
          g.group.count, g.group.reporters, g.group.supporters, g.group.heat,
          g.representative.number, g.representative.title,
          str(g.representative.get_status_display()),
-         "、".join(m.number for m in g.matters)]
+         "、".join(m.number for m in g.matters) + (f" … +{g.more}" if g.more else "")]
         for g in groups
     ])

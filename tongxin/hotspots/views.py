@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core import audit, xlsx
-from tongxin.hotspots import exports, reference, services
+from tongxin.hotspots import computing, exports, reference, services
 from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters.models import Matter
 
@@ -23,7 +23,8 @@ PAGE_GROUPS = 50
 EXPORT_GROUPS = 200
 PERIODS = [(30, gettext_lazy("Last 30 days")), (90, gettext_lazy("Last 90 days")),
            (180, gettext_lazy("Last 180 days")), (365, gettext_lazy("Last year"))]
-DEFAULT_DAYS = 90
+DEFAULT_DAYS = computing.DEFAULT_DAYS
+assert tuple(days for days, _label in PERIODS) == computing.PERIOD_DAYS  # what is stored
 
 
 class PeriodForm(forms.Form):
@@ -49,9 +50,10 @@ def _where(user):
 
 def _render_index(request, status=200):
     form, days = _period(request)
-    groups = services.district_groups(request.user, days=days, limit=PAGE_GROUPS)
+    stored = services.district_groups(request.user, days=days, limit=PAGE_GROUPS)
     return render(request, "hotspots/index.html", {
-        "form": form, "days": days, "groups": groups,
+        "form": form, "days": days, "groups": stored.groups,
+        "computed_at": stored.computed_at, "pending": stored.pending,
     }, status=status)
 
 
@@ -75,7 +77,7 @@ def index(request):
 def export(request):
     """Download the district's hot issues as an Excel workbook."""
     _form, days = _period(request)
-    groups = services.district_groups(request.user, days=days, limit=EXPORT_GROUPS)
+    groups = services.district_groups(request.user, days=days, limit=EXPORT_GROUPS).groups
     audit.record_export(request, request.user, what="hot_issues", place=_where(request.user),
                         format="xlsx", rows=len(groups), days=days)
     stamp = timezone.localdate().strftime("%Y%m%d")

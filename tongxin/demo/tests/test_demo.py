@@ -477,7 +477,27 @@ def test_every_department_has_someone_to_answer_a_whistle(demo):
 
 
 def test_the_apps_seed_the_district_in_the_order_it_needs():
-    # Categories before the matters filed under them; triage trains on those matters.
+    # Categories before the matters filed under them; triage trains on those matters; the
+    # hot issues are computed from the matters once they are there.
     assert [app for app, _seed in registry.demo_seeds()] == [
-        "matters", "deadlines", "demo", "triage"]
-    assert [app for app, _seed in registry.demo_seeds(extra=True)] == ["triage"]
+        "matters", "deadlines", "demo", "triage", "hotspots"]
+    assert [app for app, _seed in registry.demo_seeds(extra=True)] == ["triage", "hotspots"]
+
+
+def test_the_demo_hot_issues_are_computed_so_the_page_shows_them_at_once(demo, client):
+    from tongxin.hotspots.demo_seed import seed_demo
+    from tongxin.hotspots.models import HotGroup, HotIssueArea
+
+    district = Place.objects.get(code=DISTRICT_CODE)
+    summary = seed_demo(district)  # what load_demo runs once the district is committed
+    assert summary["line"].startswith("Hot issues computed")
+    streets = set(Place.objects.filter(kind=K.STREET, code__startswith=DISTRICT_CODE)
+                  .values_list("code", flat=True))
+    computed = set(HotIssueArea.objects.filter(computed_at__isnull=False)
+                   .values_list("code", flat=True))
+    assert streets | {DISTRICT_CODE} <= computed
+    assert HotGroup.objects.filter(area__code=DISTRICT_CODE, days=365).exists()
+    officer = next(d.username for d in DEMO_LOGINS if d.role == Role.DISTRICT_OFFICER)
+    client.force_login(RoleAssignment.objects.filter(person__username=officer).first().person)
+    html = client.get("/hotspots/?days=365").content.decode()
+    assert "data-group=" in html and "data-computed-at" in html and "data-pending" not in html

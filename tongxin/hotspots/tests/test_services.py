@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from tongxin.core.models import Event
-from tongxin.hotspots import services
+from tongxin.hotspots import computing, services
 from tongxin.hotspots.models import KeptApart
 from tongxin.kernel.errors import PermissionDenied, ServiceError
 from tongxin.matters import services as matter_services
@@ -36,8 +36,14 @@ def complaints(world, new_matter):
     )
 
 
+def stored(user, days=90):
+    """Compute what changed (the background task's work), then read the page's groups."""
+    computing.refresh_dirty()
+    return services.district_groups(user, days=days).groups
+
+
 def groups_of(user, days=90):
-    groups = services.district_groups(user, days=days)
+    groups = stored(user, days=days)
     return {frozenset(m.pk for m in g.matters): g for g in groups}
 
 
@@ -60,7 +66,7 @@ def test_paraphrases_in_one_compound_are_one_group_and_other_compounds_stay_apar
 
 def test_each_person_groups_only_the_matters_they_see(world, complaints):
     grid_worker = world.by_role[Role.GRID_WORKER]  # grid g1: p1, p2 and the lamp (p3 is in g2)
-    seen = {m.pk for g in services.district_groups(grid_worker, days=90) for m in g.matters}
+    seen = {m.pk for g in stored(grid_worker) for m in g.matters}
     assert seen == {complaints.p1.pk, complaints.p2.pk, complaints.lamp.pk}
 
 
@@ -68,7 +74,7 @@ def test_merged_and_rejected_matters_are_left_out(world, complaints):
     officer = district(world)
     matter_services.reject(complaints.lamp, by=officer, reason="not_governance")
     matter_services.merge(complaints.p3, into=complaints.p1, by=officer)
-    seen = {m.pk for g in services.district_groups(officer, days=90) for m in g.matters}
+    seen = {m.pk for g in stored(officer) for m in g.matters}
     assert complaints.lamp.pk not in seen and complaints.p3.pk not in seen
 
 

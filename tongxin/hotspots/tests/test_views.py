@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from tongxin.core import audit
 from tongxin.core.models import Event
-from tongxin.hotspots import reference
+from tongxin.hotspots import computing, reference
 from tongxin.hotspots.models import KeptApart
 from tongxin.matters.choices import Status
 from tongxin.matters.models import Matter
@@ -44,7 +44,9 @@ def small_reference(monkeypatch):
 
 @pytest.fixture
 def complaints(world, new_matter):
-    return {
+    """Two residents about the east gate, one in another street; the background task has
+    computed the stored hot issues (computing.py) since."""
+    found = {
         "p1": new_matter(by=world.resident, title="幸福小区东门电动车乱停放",
                          description="东门口每天晚上堆满电动车，消防通道被堵住了。"),
         "p2": new_matter(by=world.neighbour, title="东门消防通道被电动车堵死",
@@ -52,6 +54,8 @@ def complaints(world, new_matter):
         "far": new_matter(by=world.other_street, title="和平小区电动车乱停放",
                           description="和平小区南门电动车乱停，消防通道被占用。"),
     }
+    computing.refresh_dirty()
+    return found
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
