@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import stack  # noqa: E402
+import stack
 
 SIMILAR_TEXTS = ["东门口电动车停得乱七八糟，消防通道堵死了", "楼道里堆满纸箱和旧家具，有火灾隐患",
                  "小区北门的路灯不亮了，晚上很黑", "楼上漏水渗到我家天花板"]
@@ -72,15 +72,14 @@ def main():
             url = f"sqlite:///{tmp}/bench.sqlite3"
         stack.setup_django(tmp, url)
         import load
-
         from django.test import Client
 
         from tongxin.demo.builder import DISTRICT_CODE, build_demo_district
         from tongxin.matters.choices import ACTIVE_STATUSES
         from tongxin.matters.models import Matter
+        from tongxin.matters.services import owner_for
         from tongxin.people.choices import Role
         from tongxin.people.models import Person
-        from tongxin.matters.services import owner_for
         from tongxin.places.choices import PlaceKind
         from tongxin.places.models import Place
 

@@ -42,7 +42,7 @@ from tongxin.matters.models import (
     Whistle,
 )
 from tongxin.matters.photos import attach_photos, clean_photos
-from tongxin.matters.similar import rank_similar
+from tongxin.matters.similar import rank_texts
 from tongxin.matters.transitions import MATTER_FLOW, SUPPORTABLE, WHISTLE_FLOW
 from tongxin.orgs.choices import OrgKind
 from tongxin.people.validators import normalise_phone
@@ -341,9 +341,22 @@ def similar_open_matters(*, place, text, exclude=None, limit=5):
     )
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    return rank_similar(text, candidates.only(
+    # Rank the texts alone (500 tuples, not 500 model instances); load only those offered.
+    texts = list(candidates.values_list("pk", "title", "description")[:500])
+    ranked = rank_texts(text, [f"{title} {description}" for _pk, title, description in texts],
+                        limit)
+    if not ranked:
+        return []
+    offered = Matter.objects.only(
         "pk", "title", "description", "status", "created_at", "supporter_count", "reporter",
-        "created_by", "owner_code", "place_code")[:500], limit)
+        "created_by", "owner_code", "place_code").in_bulk([texts[i][0] for i, _s in ranked])
+    found = []
+    for i, score in ranked:
+        matter = offered.get(texts[i][0])
+        if matter is not None:  # closed or erased between the two reads: not offered
+            matter.similarity = score
+            found.append(matter)
+    return found
 
 
 @transaction.atomic
