@@ -341,21 +341,18 @@ def similar_open_matters(*, place, text, exclude=None, limit=5):
     )
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    # Rank the texts alone (500 tuples, not 500 model instances); load only those offered.
-    texts = list(candidates.values_list("pk", "title", "description")[:500])
-    ranked = rank_texts(text, [f"{title} {description}" for _pk, title, description in texts],
-                        limit)
-    if not ranked:
-        return []
-    offered = Matter.objects.only(
-        "pk", "title", "description", "status", "created_at", "supporter_count", "reporter",
-        "created_by", "owner_code", "place_code").in_bulk([texts[i][0] for i, _s in ranked])
+    # Rank the texts of 500 rows read as tuples; only the offered become model instances.
+    wanted = {"id", "title", "description", "status", "created_at", "supporter_count",
+              "reporter_id", "created_by_id", "owner_code", "place_code"}
+    fields = [f.attname for f in Matter._meta.concrete_fields if f.attname in wanted]  # from_db
+    rows = list(candidates.values_list(*fields)[:500])
+    title, description = fields.index("title"), fields.index("description")
+    ranked = rank_texts(text, [f"{row[title]} {row[description]}" for row in rows], limit)
     found = []
     for i, score in ranked:
-        matter = offered.get(texts[i][0])
-        if matter is not None:  # closed or erased between the two reads: not offered
-            matter.similarity = score
-            found.append(matter)
+        matter = Matter.from_db(candidates.db, fields, rows[i])
+        matter.similarity = score
+        found.append(matter)
     return found
 
 

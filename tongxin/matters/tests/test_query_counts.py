@@ -28,10 +28,10 @@ def test_the_me_too_search_costs_the_same_queries_for_1_and_5_offered_matters(
         for n, who in enumerate([world.neighbour, world.same_compound, world.resident_b] * 3):
             new_matter(title=f"东门电动车乱停放第{n}次", by=who)
 
-    # 11: session, person, the household and the places up to its compound (4), the
-    # candidates' texts, the offered matters, own supports, the layout's unread notices and
-    # the person's roles (2).
-    few, many = assert_fixed_queries(django_assert_num_queries, 11, search, grow)
+    # 10: session, person, the household and the places up to its compound (4), the
+    # candidates (as tuples), own supports, the layout's unread notices and the person's
+    # roles (2).
+    few, many = assert_fixed_queries(django_assert_num_queries, 10, search, grow)
 
     assert len(few.context["rows"]) == 1
     assert len(many.context["rows"]) == 5
