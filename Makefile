@@ -131,3 +131,10 @@ translations: install
 	python3 -m venv "$$tmp" && "$$tmp/bin/pip" install -q $(OPENCC) && \
 	"$$tmp/bin/python" scripts/make_zh_hant.py
 	cd tongxin && ../$(PY) -m tongxin compilemessages
+
+# Single pages through Django's test client on the demo district (PostgreSQL, 20,000 matters):
+# median app CPU, wall time and queries per path (the "me too" search, raise, detail, inbox,
+# record). BENCH_ARGS="--matters 100000" or "--database sqlite".
+.PHONY: bench-pages
+bench-pages: install system-deps
+	$(PY) bench/pages.py $(BENCH_ARGS)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.html import format_html
 from django.utils.translation import pgettext_lazy
 
 from tongxin.matters.models import Category
@@ -143,3 +144,35 @@ def resident_kind_for(category, kinds):
             return listed[node.pk]
         node = node.parent if node.parent_id else None
     return None
+
+
+# --- the staff's category select, built once per version of the tree ---------------------------
+
+_OPTIONS = {}  # (the rows it shows, empty label) -> the <option> elements, escaped
+_OPTIONS_KEPT = 64  # trees (or versions of one) kept per process
+
+
+def category_label(depth, name):
+    """What a node reads as in the staff's select: its name, indented by its depth."""
+    return "\u3000" * depth + name
+
+
+def category_options(categories, empty_label=None):
+    """Return the ``<option>`` elements of ``categories`` (a queryset, in its order), each
+    labelled by ``category_label``, after an empty one if ``empty_label``: one query for
+    the rows, and the HTML built once per version of them, so that a changed, added or
+    deactivated category shows at once in every process, and an unchanged tree costs
+    no templates (a district has about 700 nodes)."""
+    rows = tuple(categories.values_list("pk", "depth", "name"))
+    key = (hash(rows), len(rows), str(empty_label) if empty_label is not None else None)
+    html = _OPTIONS.get(key)
+    if html is None:
+        parts = [] if empty_label is None else [
+            format_html('<option value="">{}</option>', empty_label)]
+        parts += [format_html('<option value="{}">{}</option>', pk, category_label(depth, name))
+                  for pk, depth, name in rows]
+        html = "".join(parts)
+        if len(_OPTIONS) >= _OPTIONS_KEPT:
+            _OPTIONS.clear()
+        _OPTIONS[key] = html
+    return html

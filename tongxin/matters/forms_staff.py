@@ -6,6 +6,9 @@ import uuid
 
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
@@ -14,6 +17,7 @@ from tongxin.deadlines import policy
 from tongxin.kernel import registry
 from tongxin.kernel.errors import ServiceError
 from tongxin.matters import held_photos as holding
+from tongxin.matters.categories import category_label, category_options
 from tongxin.matters.choices import (
     LEVEL_ORDER,
     Channel,
@@ -36,11 +40,27 @@ NOTE_MAX = 2000
 RECORD_PLACE_KINDS = (PlaceKind.COMPOUND, PlaceKind.BUILDING)
 
 
+class CategorySelect(forms.Select):
+    """The category tree's select, its options from ``categories.category_options`` (built
+    once per version of the tree) rather than one template per option."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        options = category_options(self.choices.queryset, self.choices.field.empty_label)
+        chosen = self.format_value(value)
+        if chosen:  # as Django's Select: the empty option is the chosen one of an empty value
+            picked = format_html('<option value="{}">', chosen[0])
+            options = options.replace(picked, picked[:-1] + " selected>", 1)
+        return mark_safe(f"<select{flatatt(dict(attrs, name=name))}>{options}</select>")
+
+
 class CategoryField(forms.ModelChoiceField):
     """A district's category tree as one select, indented by depth."""
 
+    widget = CategorySelect
+
     def label_from_instance(self, obj):
-        return "\u3000" * obj.depth + obj.name
+        return category_label(obj.depth, obj.name)
 
 
 def categories_of(district):

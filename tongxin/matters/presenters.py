@@ -4,11 +4,21 @@ of what the event's data says (who moved it where, by when, why)."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.matters.choices import Channel, Kind, Level, RejectReason, Satisfaction, Visibility
+from tongxin.matters.choices import (
+    ACTIVE_STATUSES,
+    Channel,
+    Kind,
+    Level,
+    RejectReason,
+    Satisfaction,
+    Status,
+    Visibility,
+)
 from tongxin.matters.models import Category
 
 LABELS = {
@@ -226,3 +236,51 @@ def present_events(events, *, mask=None):
     }
     names = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
     return [present(event, names, mask=mask) for event in events]
+
+
+# --- the inbox's cards -----------------------------------------------------------------------------
+
+
+@dataclass
+class Card:
+    """What one inbox card shows, computed in one pass for the page (issue 12: the labels
+    and the link's pattern once per page, not per card in the template)."""
+
+    matter: object
+    url: str
+    title: str
+    status_label: str
+    kind_label: str
+    owner_label: str
+    is_overdue: bool
+
+    @property
+    def pk(self):
+        return self.matter.pk
+
+
+def labels(choices):
+    """Return {value: translated label} of ``choices``, each translated once."""
+    return {value: str(label) for value, label in choices}
+
+
+def link_pattern(name):
+    """Return a function giving the URL ``name`` for a pk, with one ``reverse`` in all."""
+    sentinel = 987654321
+    prefix, _sep, suffix = reverse(name, args=[sentinel]).partition(str(sentinel))
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+
+def cards(matters, title_of, *, now=None):
+    """Return a Card for each of ``matters`` (category, place and owner place loaded),
+    titled by ``title_of(matter)``."""
+    now = now or timezone.now()
+    statuses, kinds, levels = labels(Status.choices), labels(Kind.choices), labels(Level.choices)
+    detail = link_pattern("matters:detail")
+    return [Card(matter=m, url=detail(m.pk), title=title_of(m),
+                 status_label=statuses.get(m.status, m.status),
+                 kind_label=kinds.get(m.kind, m.kind or ""),
+                 owner_label=levels.get(m.owner_level, m.owner_level),
+                 is_overdue=bool(m.status in ACTIVE_STATUSES and m.due_at and m.due_at < now))
+            for m in matters]

@@ -38,7 +38,7 @@ from tongxin.matters.models import (
     Support,
     Whistle,
 )
-from tongxin.matters.presenters import present_events
+from tongxin.matters.presenters import cards, present_events
 from tongxin.people.models import Person
 from tongxin.people.rules import contact_for, whole_contact_q
 from tongxin.places.choices import PlaceKind
@@ -232,6 +232,11 @@ def inbox(user, *, now=None, parked_limit=50):
             "deliberation_on", "pk")[:parked_limit]
     return Inbox(handles=handles, matters=matters, parked=parked,
                  whistles=waiting_whistles(user))
+
+
+def inbox_cards(matters, user, *, now=None):
+    """Return the inbox's cards of ``matters`` as ``user`` reads them (presenters.Card)."""
+    return cards(matters, lambda m: text_as_seen(m, user).title, now=now)
 
 
 def work_summary(user, *, now=None):

@@ -42,7 +42,7 @@ from tongxin.matters.models import (
     Whistle,
 )
 from tongxin.matters.photos import attach_photos, clean_photos
-from tongxin.matters.similar import rank_similar
+from tongxin.matters.similar import rank_texts
 from tongxin.matters.transitions import MATTER_FLOW, SUPPORTABLE, WHISTLE_FLOW
 from tongxin.orgs.choices import OrgKind
 from tongxin.people.validators import normalise_phone
@@ -341,9 +341,19 @@ def similar_open_matters(*, place, text, exclude=None, limit=5):
     )
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    return rank_similar(text, candidates.only(
-        "pk", "title", "description", "status", "created_at", "supporter_count", "reporter",
-        "created_by", "owner_code", "place_code")[:500], limit)
+    # Rank the texts of 500 rows read as tuples; only the offered become model instances.
+    wanted = {"id", "title", "description", "status", "created_at", "supporter_count",
+              "reporter_id", "created_by_id", "owner_code", "place_code"}
+    fields = [f.attname for f in Matter._meta.concrete_fields if f.attname in wanted]  # from_db
+    rows = list(candidates.values_list(*fields)[:500])
+    title, description = fields.index("title"), fields.index("description")
+    ranked = rank_texts(text, [f"{row[title]} {row[description]}" for row in rows], limit)
+    found = []
+    for i, score in ranked:
+        matter = Matter.from_db(candidates.db, fields, rows[i])
+        matter.similarity = score
+        found.append(matter)
+    return found
 
 
 @transaction.atomic

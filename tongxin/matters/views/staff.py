@@ -65,8 +65,11 @@ def _render_inbox(request, bound=None, status=200):
     context = {"handles": waiting.handles, "whistle_rows": _whistle_rows(waiting.whistles, bound),
                "now": now}
     if waiting.handles:
-        context["page"] = Paginator(waiting.matters, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(waiting.matters, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = page
+        context["cards"] = selectors.inbox_cards(page.object_list, request.user, now=now)
         context["parked"] = waiting.parked
+        context["parked_cards"] = selectors.inbox_cards(waiting.parked, request.user, now=now)
     return render(request, "matters/inbox.html", context, status=status)
 
 
