@@ -1,13 +1,12 @@
 """SQL the list needs at city scale that the ORM does not say by itself (issue 12).
 
-``TitleBigrams``: Chinese substring search served by an index. Chinese has no spaces, and a
+``TitleContains``: Chinese substring search served by an index. Chinese has no spaces, and a
 word is often two characters (路灯, 漏水), which pg_trgm's trigrams cannot find through an
 index (a two-character pattern has no trigram, so a GIN trigram index scans everything).
 Instead every title's character pairs (``tongxin_bigrams``: lower-cased, distinct) are
 indexed with GIN on PostgreSQL (migration 0006); a term of two characters or more is
-looked up by its own pairs (``@>``: every pair present) and rechecked with the ordinary
-``icontains`` beside it, so the result is exactly the substring match. One character, or
-SQLite: the ``icontains`` alone.
+looked up by its own pairs (``@>``: every pair present) and rechecked as a substring, so
+the result is exactly the substring match. One character: the check alone; SQLite: LIKE.
 
 ``InSubquery``: ``pk IN (SELECT …)`` written ``pk = ANY(ARRAY(SELECT …))`` on PostgreSQL:
 the subquery runs once first, and its ids become an index condition the planner can OR
@@ -24,9 +23,16 @@ def bigram_term_ok(term):
     return len(term) >= 2
 
 
-class TitleBigrams(Expression):
-    """True where the column ``field`` holds every character pair of ``term`` (PostgreSQL;
-    true everywhere elsewhere: the ``icontains`` beside it decides)."""
+class TitleContains(Expression):
+    """True where the column ``field`` contains ``term``, in any case.
+
+    PostgreSQL: ``tongxin_bigrams(col) @> tongxin_bigrams(term)`` (the GIN index) and
+    ``strpos(lower(col), lower(term)) > 0`` (the exact check). Not ``ILIKE '%term%'`` for
+    the check: the planner would multiply the pairs' selectivity (known from the index's
+    statistics) by a LIKE guess of its own and expect a handful of rows for a common word
+    such as 路灯, then sort every match instead of reading the newest rows in order.
+    SQLite: ``LIKE '%term%'`` (as ``icontains``).
+    """
 
     conditional = True
     output_field = BooleanField()
@@ -41,13 +47,6 @@ class TitleBigrams(Expression):
         clone.column = query.resolve_ref(self.name)
         return clone
 
-    def as_sql(self, compiler, connection):
-        return "1=1", ()
-
-    def as_postgresql(self, compiler, connection):
-        column, params = compiler.compile(self.column)
-        return f"(tongxin_bigrams({column}) @> tongxin_bigrams(%s))", (*params, self.term)
-
     def get_source_expressions(self):
         column = getattr(self, "column", None)
         return [column] if isinstance(column, Col) else []
@@ -56,14 +55,24 @@ class TitleBigrams(Expression):
         if exprs:
             self.column = exprs[0]
 
+    def as_sql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        pattern = f"%{connection.ops.prep_for_like_query(self.term)}%"
+        return f"({column} LIKE %s ESCAPE '\\')", (*params, pattern)
+
+    def as_postgresql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        check = f"strpos(lower({column}), lower(%s)) > 0"
+        if not bigram_term_ok(self.term):
+            return f"({check})", (*params, self.term)
+        return (f"(tongxin_bigrams({column}) @> tongxin_bigrams(%s) AND {check})",
+                (*params, self.term, *params, self.term))
+
 
 def contains_q(field, term):
     """Return a Q for ``field`` containing ``term`` (any case), index-served on PostgreSQL
     for two characters or more."""
-    query = Q(**{f"{field}__icontains": term})
-    if bigram_term_ok(term):
-        query = Q(TitleBigrams(field, term)) & query
-    return query
+    return Q(TitleContains(field, term))
 
 
 class InSubquery(Expression):

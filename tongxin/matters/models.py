@@ -247,7 +247,7 @@ class Matter(models.Model):
         # Subqueries rather than joins: no duplicate rows, so no DISTINCT on long lists.
         # (in_subquery_q: the ids first, so that each condition is an index scan, OR-ed.)
         query = Q(reporter_id=scope.person_id) | Q(created_by_id=scope.person_id) | in_subquery_q(
-            "pk", Support.objects.filter(person_id=scope.person_id).values("matter_id"))
+            "pk", Support.objects.filter(person_id=scope.person_id).order_by().values("matter_id"))
         handling_roots = matter_roots(scope)
         if handling_roots:
             query |= subtrees_q(handling_roots, "place_code") | subtrees_q(
@@ -259,7 +259,7 @@ class Matter(models.Model):
             query |= whole_compound_q(grid_roots)
         if scope.organisation_ids:
             query |= in_subquery_q("pk", Whistle.objects.filter(
-                department_id__in=scope.organisation_ids).values("matter_id"))
+                department_id__in=scope.organisation_ids).order_by().values("matter_id"))
         return query
 
     @property

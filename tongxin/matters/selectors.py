@@ -209,6 +209,15 @@ class CappedPaginator(Paginator):
     def capped(self):
         return self.counted.more
 
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if not self.capped and top + self.orphans >= self.count:
+            top = self.count
+        # Capped: the last page offered is full, whatever lies beyond the cap.
+        return self._get_page(self.object_list[bottom:top], number, self)
+
 
 def encode_cursor(matter):
     """Return the keyset cursor of a row of the list: its (created_at, pk), as text."""
@@ -252,7 +261,10 @@ def keyset_page(matters, *, after=None, before=None, size=50):
     ``after``, or just newer than cursor ``before``, or the first page."""
     if before is not None:
         at, pk = before
-        rows = list(matters.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk))
+        # The bound on created_at alone is what an index range scan can start from (an OR
+        # of two comparisons is only a filter, read row by row from the newest).
+        rows = list(matters.filter(created_at__gte=at)
+                    .filter(Q(created_at__gt=at) | Q(pk__gt=pk))
                     .order_by("created_at", "pk")[: size + 1])
         if len(rows) <= size:  # back at the newest rows: the first page, full
             return keyset_page(matters, size=size)
@@ -260,7 +272,7 @@ def keyset_page(matters, *, after=None, before=None, size=50):
         return KeysetPage(rows, newer=encode_cursor(rows[0]), older=encode_cursor(rows[-1]))
     if after is not None:
         at, pk = after
-        matters = matters.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+        matters = matters.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(pk__lt=pk))
     rows = list(matters.order_by("-created_at", "-pk")[: size + 1])
     more_older = len(rows) > size
     rows = rows[:size]

@@ -231,3 +231,13 @@ def test_every_role_sees_the_same_rows_as_with_plain_in_subqueries(
     monkeypatch.setattr(rules, "in_subquery_q", plain)
     assert rows() == now
     assert mine.pk in now[world.resident.pk]
+
+
+def test_the_inbox_says_cap_plus_beyond_the_cap(client, world, new_matter, settings):
+    settings.TONGXIN_LIST_COUNT_CAP = 2
+    raise_titled(new_matter, ["楼道灯坏了一号", "楼道灯坏了二号", "楼道灯坏了三号"])
+    client.force_login(world.by_role[Role.GRID_WORKER])
+    response = client.get(reverse("matters:inbox"))
+    assert response.context["page"].paginator.capped
+    assert len(response.context["page"].object_list) == 3  # the page is not cut at the cap
+    assert re.search(r"data-count>\s*2\+", response.content.decode())
