@@ -226,12 +226,13 @@ def measure(client, url, repeat):
     response = client.get(url)  # warm-up (and the status check)
     if response.status_code != 200:
         raise RuntimeError(f"{url}: HTTP {response.status_code}")
-    times, db_times = [], []
+    times, db_times, cpu_times = [], [], []
     for _n in range(repeat):
         with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             client.get(url)
             times.append((time.perf_counter() - start) * 1000)
+            cpu_times.append((time.process_time() - cpu) * 1000)
         db_times.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
     ours = [q for q in captured.captured_queries if '"matters_matter"' in q["sql"]
             and q["sql"].lstrip().upper().startswith("SELECT")]
@@ -239,7 +240,7 @@ def measure(client, url, repeat):
     times.sort()
     p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
     return (statistics.median(times), p95, statistics.median(db_times),
-            len(captured.captured_queries), plan)
+            statistics.median(cpu_times), len(captured.captured_queries), plan)
 
 
 def timed_sql(queryset_call, repeat):
@@ -293,19 +294,19 @@ def scenarios(size, repeat):
         ("detail, old matter", "street", reverse("matters:detail", args=[middle.pk])),
     ]
     for label, who, url in cases:
-        p50, p95, db, queries, plan = measure(clients[who], url, repeat)
-        lines.append((label, who, p50, p95, db, queries, plan))
+        p50, p95, db, cpu, queries, plan = measure(clients[who], url, repeat)
+        lines.append((label, who, p50, p95, db, cpu, queries, plan))
         stack.log(f"  {label:42} {who:10} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
-                  f"DB {db:6.1f} ms  {queries:2} q  {plan}")
+                  f"DB {db:6.1f} ms  app CPU {cpu:6.1f} ms  {queries:2} q  {plan}")
     # The code before: an exact COUNT(*) of the visible rows, and an OFFSET page.
     for who in ("street", "district"):
         visible = Matter.objects.visible_to(users[who])
         p50, p95 = timed_sql(lambda v=visible: v.count(), repeat)
-        lines.append(("before: exact COUNT(*) of visible", who, p50, p95, p50, 1, ""))
+        lines.append(("before: exact COUNT(*) of visible", who, p50, p95, p50, 0, 1, ""))
         stack.log(f"  before: exact COUNT(*) {who:10} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
     offset = selectors.matter_list(users["district"])
     p50, p95 = timed_sql(lambda: list(offset[700 * 50: 701 * 50].values_list("pk")), repeat)
-    lines.append(("before: OFFSET 35,000 (page=700)", "district", p50, p95, p50, 1, ""))
+    lines.append(("before: OFFSET 35,000 (page=700)", "district", p50, p95, p50, 0, 1, ""))
     return lines
 
 
@@ -335,20 +336,22 @@ def main():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('matters_matter'))")
                 table_size = cursor.fetchone()[0]
-            stack.log(f"  table and indexes: {table_size}")
+            stack.log(f"  table and indexes: {table_size}; load average {os.getloadavg()[0]:.1f}")
             results[size] = scenarios(size, args.repeat)
     finally:
         stack.close_db()
         pg.cleanup()
-    print(f"\nmake bench-scale: {os.cpu_count()} cores, PostgreSQL 15, server time in this "
-          "process (Django test client), repeat", args.repeat)
+    print(f"\nmake bench-scale: {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}, PostgreSQL 15, server time in this process (Django "
+          f"test client), repeat {args.repeat}")
     for size, lines in results.items():
         print(f"\n### {size:,} matters\n")
-        print("| scenario | who | p50 ms | p95 ms | DB ms (p50) | queries "
+        print("| scenario | who | p50 ms | p95 ms | DB ms (p50) | app CPU ms (p50) | queries "
               "| plan of the slowest matters query |")
-        print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
-        for label, who, p50, p95, db, queries, plan in lines:
-            print(f"| {label} | {who} | {p50:.1f} | {p95:.1f} | {db:.1f} | {queries} | {plan} |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
+        for label, who, p50, p95, db, cpu, queries, plan in lines:
+            print(f"| {label} | {who} | {p50:.1f} | {p95:.1f} | {db:.1f} | {cpu:.1f} | "
+                  f"{queries} | {plan} |")
 
 
 if __name__ == "__main__":
