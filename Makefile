@@ -74,6 +74,12 @@ lock:
 LOAD_ARGS ?=
 CRASH_ARGS ?=
 BENCH_ARGS ?=
+# bench-scale: the staff list, inbox, title search and a matter's page at 1 M and 10 M
+# matters (written with COPY) on a throw-away PostgreSQL; SCALE=1000000 for one size.
+.PHONY: bench-scale
+bench-scale: install system-deps
+	$(PY) bench/scale.py $(BENCH_ARGS)
+
 .PHONY: bench bench-memory crash-test bench-places bench-places-postgres bench-triage bench-photos \
 	bench-hotspots
 

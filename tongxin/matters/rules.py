@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import scope_for
 from tongxin.matters.choices import Level
+from tongxin.matters.lookups import in_subquery_q
 from tongxin.people.choices import Role
 from tongxin.people.rules import contact_in_scope, is_staff_member
 from tongxin.places.choices import PlaceKind
@@ -52,7 +53,7 @@ def whole_compound_q(grid_codes, field="place_code"):
     ``grid_codes``: its grid workers see them (a subquery: no extra round trip)."""
     prefixes = {code[:n] for code in grid_codes for n in range(1, len(code))}
     compounds = Place.objects.filter(kind=PlaceKind.COMPOUND, code__in=prefixes).values("code")
-    return Q(**{f"{field}__in": compounds})
+    return in_subquery_q(field, compounds)
 
 
 def hears_for_whole_compound(user, matter):

@@ -7,8 +7,11 @@ listing returns a queryset already joined with what its rows show, so a page of 
 costs a fixed number of queries whatever the row count.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
@@ -22,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from tongxin.core.masking import mask_contacts_in_text, mask_phone, public_text
@@ -29,6 +33,7 @@ from tongxin.kernel.paths import subtrees_q
 from tongxin.kernel.scope import Scope, scope_for
 from tongxin.matters import rules, services
 from tongxin.matters.choices import ACTIVE_STATUSES, Status, Visibility, WhistleStatus
+from tongxin.matters.lookups import contains_q, in_subquery_q
 from tongxin.matters.models import (
     Category,
     Inspection,
@@ -110,11 +115,11 @@ def title_q(user, term):
     the title as typed.
     """
     if user is None:  # nobody in particular: the title as the public would read it
-        return Q(title_masked__icontains=term)
+        return contains_q("title_masked", term)
     if scope_for(user).everything:
-        return Q(title__icontains=term)
-    return (sees_title_whole_q(user) & Q(title__icontains=term)) | Q(
-        title_masked__icontains=term)
+        return contains_q("title", term)
+    return (sees_title_whole_q(user) & contains_q("title", term)) | contains_q(
+        "title_masked", term)
 
 
 def filter_matters(matters, filters, *, user=None, now=None):
@@ -128,9 +133,12 @@ def filter_matters(matters, filters, *, user=None, now=None):
     if filters.level:
         matters = matters.filter(owner_level=filters.level)
     if filters.category:
+        # A top-level category (the page's filter) is one indexed column; one further down
+        # (the API may name any) is the ids of it and the categories under it.
         top = filters.category
-        matters = matters.filter(Q(category_id=top) | Q(category__parent_id=top)
-                                 | Q(category__parent__parent_id=top))
+        below = Category.objects.filter(Q(pk=top) | Q(parent_id=top)
+                                        | Q(parent__parent_id=top)).values("pk")
+        matters = matters.filter(Q(top_category_id=top) | in_subquery_q("category_id", below))
     if filters.place:
         matters = matters.filter(subtrees_q([filters.place], "place_code"))
     if filters.overdue:
@@ -150,6 +158,126 @@ def matter_list(user, *, filters=MatterFilters(), within=None, now=None):
         matters = matters.filter(subtrees_q([within], "place_code"))
     matters = filter_matters(matters, filters, user=user, now=now)
     return matters.select_related(*LIST_RELATED).order_by("-created_at", "-pk")
+
+
+# --- counting and paging long lists (issue 12) ----------------------------------------------
+
+
+def count_cap():
+    """Lists count their rows up to this many and say "10,000+" beyond: an exact COUNT of a
+    city's matters reads every visible row."""
+    return getattr(settings, "TONGXIN_LIST_COUNT_CAP", 10_000)
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    count: int  # the rows, at most ``cap``
+    cap: int
+    more: bool  # there are more than ``cap``
+
+    @property
+    def cap_text(self):
+        return f"{self.cap:,}"  # 10,000
+
+
+def capped_count(matters, cap=None):
+    """Count ``matters`` reading at most ``cap`` + 1 of them (SELECT COUNT(*) FROM (… LIMIT))."""
+    cap = count_cap() if cap is None else cap
+    found = matters.order_by().values("pk")[: cap + 1].count()
+    return CappedCount(count=min(found, cap), cap=cap, more=found > cap)
+
+
+class CappedPaginator(Paginator):
+    """A Paginator whose count reads at most ``cap`` + 1 rows (``capped``: there are more
+    than its pages show; the pages past the cap are not offered)."""
+
+    def __init__(self, object_list, per_page, cap=None, counted=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = count_cap() if cap is None else cap
+        if counted is not None:  # counted already (the page shows the count too)
+            self.__dict__["counted"] = counted
+
+    @cached_property
+    def counted(self):
+        return capped_count(self.object_list, self.cap)
+
+    @cached_property
+    def count(self):
+        return self.counted.count
+
+    @property
+    def capped(self):
+        return self.counted.more
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if not self.capped and top + self.orphans >= self.count:
+            top = self.count
+        # Capped: the last page offered is full, whatever lies beyond the cap.
+        return self._get_page(self.object_list[bottom:top], number, self)
+
+
+def encode_cursor(matter):
+    """Return the keyset cursor of a row of the list: its (created_at, pk), as text."""
+    stamp = matter.created_at.astimezone(dt.UTC)
+    return f"{stamp:%Y%m%d%H%M%S%f}-{matter.pk}"
+
+
+def decode_cursor(text):
+    """Return the (created_at, pk) of a cursor, or None if ``text`` is not one."""
+    stamp, _sep, pk = (text or "").partition("-")
+    try:
+        at = dt.datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=dt.UTC)
+        return at, int(pk)
+    except ValueError:
+        return None
+
+
+@dataclass
+class KeysetPage:
+    """One page of a list ordered newest first, found by its neighbour's (created_at, pk)
+    rather than by an offset: as fast on the thousandth page as on the first, and a row
+    raised meanwhile neither shifts a row onto the next page twice nor hides one."""
+
+    object_list: list
+    newer: str | None  # the cursor of the page before (newer rows), None on the first page
+    older: str | None  # the cursor of the page after (older rows), None on the last page
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    @property
+    def has_other_pages(self):
+        return bool(self.newer or self.older)
+
+
+def keyset_page(matters, *, after=None, before=None, size=50):
+    """Return the KeysetPage of ``matters`` (ordered newest first) just older than cursor
+    ``after``, or just newer than cursor ``before``, or the first page."""
+    if before is not None:
+        at, pk = before
+        # The bound on created_at alone is what an index range scan can start from (an OR
+        # of two comparisons is only a filter, read row by row from the newest).
+        rows = list(matters.filter(created_at__gte=at)
+                    .filter(Q(created_at__gt=at) | Q(pk__gt=pk))
+                    .order_by("created_at", "pk")[: size + 1])
+        if len(rows) <= size:  # back at the newest rows: the first page, full
+            return keyset_page(matters, size=size)
+        rows = rows[:size][::-1]
+        return KeysetPage(rows, newer=encode_cursor(rows[0]), older=encode_cursor(rows[-1]))
+    if after is not None:
+        at, pk = after
+        matters = matters.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(pk__lt=pk))
+    rows = list(matters.order_by("-created_at", "-pk")[: size + 1])
+    more_older = len(rows) > size
+    rows = rows[:size]
+    newer = encode_cursor(rows[0]) if after is not None and rows else None
+    return KeysetPage(rows, newer=newer, older=encode_cursor(rows[-1]) if more_older else None)
 
 
 # The levels that tell one "1号楼" from another in a list: the community and the compound.

@@ -7,7 +7,6 @@ Views parse, authorise and call ``services``; they never set a status themselves
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -65,7 +64,8 @@ def _render_inbox(request, bound=None, status=200):
     context = {"handles": waiting.handles, "whistle_rows": _whistle_rows(waiting.whistles, bound),
                "now": now}
     if waiting.handles:
-        page = Paginator(waiting.matters, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = selectors.CappedPaginator(waiting.matters, PAGE_SIZE).get_page(
+            request.GET.get("page"))
         context["page"] = page
         context["cards"] = selectors.inbox_cards(page.object_list, request.user, now=now)
         context["parked"] = waiting.parked
@@ -91,12 +91,22 @@ def matter_list(request):
     now = timezone.now()
     form = forms.MatterFilterForm(request.GET or None, user=request.user)
     matters = selectors.matter_list(request.user, filters=form.filters(), now=now)
-    page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    counted = selectors.capped_count(matters)
+    if "page" in request.GET and not {"after", "before"} & set(request.GET):
+        # Numbered pages (older links), within the counted rows.
+        page = selectors.CappedPaginator(matters, PAGE_SIZE, counted=counted).get_page(
+            request.GET.get("page"))
+    else:
+        # Newer / older by the rows' (created_at, pk): no offset, no matter how deep.
+        page = selectors.keyset_page(
+            matters, after=selectors.decode_cursor(request.GET.get("after")),
+            before=selectors.decode_cursor(request.GET.get("before")), size=PAGE_SIZE)
     page.object_list = selectors.with_places(page.object_list)
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(request, "matters/list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "now": now,
+        "form": form, "page": page, "counted": counted, "query": query.urlencode(), "now": now,
     })
 
 
