@@ -247,9 +247,10 @@ def matter_changed(event):
     """Kernel subscriber: a matter was raised, merged, moved, supported … (``matters.*``)."""
     if event.subject_type != Matter._meta.label_lower:
         return
-    codes = set(Matter.objects.filter(pk=event.subject_id).values_list("place_code", flat=True))
-    if codes:
-        mark_dirty(codes)
+    # The publishing request hands its own record over (no query); the sweep reads it.
+    matter = event.subject
+    if matter is not None and matter.place_code:
+        mark_dirty({matter.place_code})
 
 
 # --- changing the stored groups at once --------------------------------------------------------

@@ -43,6 +43,8 @@ class TitleContains(Expression):
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
+        if hasattr(self, "column"):  # resolved: now inside a subquery an outer query resolves
+            return super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
         clone = self.copy()
         clone.column = query.resolve_ref(self.name)
         return clone
@@ -87,6 +89,8 @@ class InSubquery(Expression):
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
+        if hasattr(self, "column"):  # resolved: now inside a subquery an outer query resolves
+            return super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
         clone = self.copy()
         clone.column = query.resolve_ref(self.name)
         clone.subquery = Subquery(self.queryset).resolve_expression(query, allow_joins, reuse,
