@@ -386,6 +386,7 @@ SUBMIT_EMPTY = """(action) => {
   if (!form) return false;
   for (let d = form.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
   form.noValidate = true;
+  form.dataset.walkSubmit = "";
   for (const field of form.querySelectorAll("textarea, input[type=text], input:not([type])")) {
     field.value = "";
   }
@@ -411,10 +412,9 @@ def refuse_every_form(page, url, label, problems, done, *, elder):
         page.wait_for_load_state("load")
         if not page.evaluate(SUBMIT_EMPTY, action):
             continue
-        form = page.locator(f'main form[action="{action}"]') if action != url else page.locator(
-            "main form[method=post]").first
         with page.expect_navigation(wait_until="load"):
-            form.locator("button[type=submit], button:not([type])").first.click()
+            page.locator("form[data-walk-submit]").locator(
+                "button[type=submit]:visible, button:not([type]):visible").first.click()
         in_view(page, f"{label}, {kind} refused", problems, elder=elder)
 
 
