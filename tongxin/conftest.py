@@ -321,6 +321,9 @@ def new_page(browser, page_checks, request):
 
     yield open_page
     page_checks.settle()
+    request.node.user_properties.append(
+        ("page_checks", f"{page_checks.states} page states checked in {page_checks.seconds:.2f} s"))
+    print(f"page checks: {page_checks.states} states, {page_checks.seconds:.2f} s")
     for context in contexts:
         context.close()
     assert not violations, violations

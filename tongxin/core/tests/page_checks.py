@@ -112,7 +112,7 @@ CHECKER = """(() => {
   const state = {running: 0, checked: 0};
 
   async function check(reason) {
-    const problems = [];
+    const problems = [], started = performance.now();
     const realSetTimeout = window.setTimeout;
     // axe defers with setTimeout(…, 0): as microtasks the whole check is one task.
     window.setTimeout = function (fn, delay, ...args) {
@@ -145,7 +145,7 @@ CHECKER = """(() => {
       state.checked++;
     }
     const view = (phone ? "phone" : "desktop") + (elder ? " 长辈版" : "");
-    window.%(binding)s({url, reason, view, problems});
+    window.%(binding)s({url, reason, view, problems, ms: performance.now() - started});
     return problems;
   }
 
@@ -170,6 +170,7 @@ class PageChecks:
     def __init__(self):
         self.problems = []  # "URL (view, reason): problem", in the order found
         self.states = 0  # page states checked
+        self.seconds = 0.0  # the time the checks took in the pages
         self.contexts = []
 
     def attach(self, context):
@@ -180,6 +181,7 @@ class PageChecks:
 
     def _report(self, _source, report):
         self.states += 1
+        self.seconds += report["ms"] / 1000
         label = f"{report['url']} ({report['view']}, {report['reason']})"
         self.problems += [f"{label}: {problem}" for problem in report["problems"]]
 
