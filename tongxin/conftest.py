@@ -282,13 +282,30 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser):
+def page_checks(request):
+    """Return the accessibility checks run on every page state of the test's browser pages.
+
+    ``new_page`` attaches them to each context (see tongxin/core/tests/page_checks.py). A test
+    that shows a broken page on purpose says so with ``@pytest.mark.pages_unchecked(reason)``.
+    """
+    from tongxin.core.tests.page_checks import PageChecks
+
+    return PageChecks()
+
+
+@pytest.fixture
+def new_page(browser, page_checks, request):
     """Open pages in fresh browser contexts (no shared cookies); close them afterwards.
 
     Every page listens to the console: a Content-Security-Policy violation (an inline
-    script or style the policy blocks) fails the test at teardown.
+    script or style the policy blocks) fails the test at teardown. Every page state (each
+    load and each htmx swap) is checked for accessibility (``page_checks``): a problem
+    fails the test at teardown too, unless it is marked ``pages_unchecked(reason)``.
     """
     contexts, violations = [], []
+    unchecked = request.node.get_closest_marker("pages_unchecked")
+    if unchecked is not None:
+        assert unchecked.args or unchecked.kwargs.get("reason"), "pages_unchecked needs a reason"
 
     def open_page(viewport=None, locale="zh-CN"):
         context = browser.new_context(viewport=viewport or {"width": 390, "height": 844},
@@ -296,15 +313,22 @@ def new_page(browser):
         contexts.append(context)
         # Playwright's 30 s is too short for a loaded CI machine; a hang still ends the test.
         context.set_default_timeout(90_000)
+        page_checks.attach(context)
         page = context.new_page()
         page.on("console", lambda message: violations.append(message.text)
                 if "Content Security Policy" in message.text else None)
         return page
 
     yield open_page
+    page_checks.settle()
+    request.node.user_properties.append(
+        ("page_checks", f"{page_checks.states} page states checked in {page_checks.seconds:.2f} s"))
+    print(f"page checks: {page_checks.states} states, {page_checks.seconds:.2f} s")
     for context in contexts:
         context.close()
     assert not violations, violations
+    if unchecked is None:
+        page_checks.verdict()
 
 
 def screenshot(page, name):

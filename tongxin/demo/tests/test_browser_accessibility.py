@@ -1,14 +1,17 @@
 """Elderly-friendly pages (适老化), measured in a real headless Chromium on the demo district.
 
-Every main page state of each role, on a phone and on a desktop, is run through axe-core
-(vendored under core/static/vendor, injected by the test only: no page loads it) with
-the WCAG 2.1 A and AA rules. On the phone the same walk also measures what axe does not:
-every control at least 44×44 CSS px (checkboxes and radios at least 24 px, in label rows
-of at least 44 px), no text under 14 px, and no sideways scrolling at 200 % text.
+Every page state of every browser test is checked by ``new_page`` (tongxin/conftest.py,
+tongxin/core/tests/page_checks.py): axe-core with the WCAG 2.1 A and AA rules, and on a
+phone every control at least 44×44 CSS px (checkboxes and radios at least 24 px, in label
+rows of at least 44 px), no text under 14 px (18 px in the 长辈版), and no sideways
+scrolling at 200 % text. The walks here take each role through its pages, its matter page
+with every action open and each of its forms refused, in the normal view and the 长辈版,
+on a phone and a desktop.
 """
 
+import re
+
 import pytest
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import pgettext
@@ -26,82 +29,9 @@ from tongxin.people.services import set_elder_mode
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = "vendor/axe-core-4.14.1/axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-RUN_AXE = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
-  return result.violations.map(v => v.id + " (" + v.impact + "): "
-    + v.nodes.slice(0, 4).map(n => n.target.join(" ") + " " + n.failureSummary.replace(/\\s+/g, " "))
-      .join(" | "));
-}"""
-
-# Controls under 44×44 CSS px and text under 14 px. A link inside running text (its
-# parent holds words of its own) is exempt from the target size, as WCAG 2.5.5 says.
-MEASURE = """(minText) => {
-  const problems = [];
-  const shown = el => {
-    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
-    return box.width > 0 && box.height > 0 && style.visibility !== "hidden";
-  };
-  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
-    + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "")
-    + " «" + (el.innerText || el.value || el.name || el.outerHTML).trim().slice(0, 30) + "»";
-  const inText = el => [...el.parentElement.childNodes].some(
-    n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
-  for (const el of document.querySelectorAll(
-      "a[href], button, input:not([type=hidden]), select, textarea, summary")) {
-    if (!shown(el)) continue;
-    const box = el.getBoundingClientRect();
-    if (el.matches("input[type=checkbox], input[type=radio]")) {
-      if (box.width < 24 || box.height < 24) problems.push("small box " + Math.round(box.width) + "px: " + name(el));
-      const label = el.closest("label") || (el.id && document.querySelector(`label[for="${el.id}"]`));
-      const row = label && label.contains(el) ? label : el.parentElement;
-      if (row.getBoundingClientRect().height < 43.5) problems.push("low label row: " + name(el));
-      continue;
-    }
-    if (el.tagName === "A" && inText(el)) continue;
-    if (box.width < 43.5 || box.height < 43.5) {
-      problems.push("small control " + Math.round(box.width) + "×" + Math.round(box.height) + ": " + name(el));
-    }
-  }
-  for (const el of document.querySelectorAll("[aria-describedby]")) {
-    for (const id of el.getAttribute("aria-describedby").split(/\\s+/).filter(Boolean)) {
-      if (!document.getElementById(id)) problems.push("aria-describedby names a missing #" + id + ": " + name(el));
-    }
-  }
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  const seen = new Set();
-  while (walker.nextNode()) {
-    const el = walker.currentNode.parentElement;
-    if (!walker.currentNode.textContent.trim() || seen.has(el) || !shown(el)) continue;
-    seen.add(el);
-    const size = parseFloat(getComputedStyle(el).fontSize);
-    if (size < minText) problems.push("small text " + size + "px: " + name(el));
-  }
-  return problems;
-}"""
-
-OVERFLOW = """() => document.documentElement.scrollWidth - document.documentElement.clientWidth"""
-
-# The main actions (the filled buttons) against their own background, WCAG's contrast ratio.
-MAIN_ACTIONS_CONTRAST = """() => {
-  const luminance = color => {
-    const [r, g, b] = color.match(/[\\d.]+/g).slice(0, 3).map(Number).map(c => c / 255)
-      .map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  };
-  return [...document.querySelectorAll("button:not(.secondary, .link), a.button:not(.secondary)")]
-    .filter(el => el.getBoundingClientRect().width > 0
-      && getComputedStyle(el).backgroundColor !== "rgba(0, 0, 0, 0)")  // filled ones only
-    .map(el => {
-      const style = getComputedStyle(el);
-      const [a, b] = [luminance(style.color), luminance(style.backgroundColor)].sort((x, y) => y - x);
-      return [el.innerText.trim(), Math.round((a + 0.05) / (b + 0.05) * 100) / 100];
-    });
-}"""
+VIEWS = [(viewport, elder) for elder in (False, True) for viewport in (PHONE, DESKTOP)]
 
 
 def set_default_font_size(page, pixels):
@@ -119,36 +49,23 @@ def sign_in(page, base_url, username, password=DEMO_PASSWORD):
     page.wait_for_load_state("domcontentloaded")
 
 
-def check_state(page, label, problems, *, phone, elder=False):
-    """Run axe and, on a phone, the size and overflow measures on the page as it stands.
+def in_view(page, label, problems, *, elder=False):
+    """Note a page that is not in the view the walk expects (the 长辈版 or the normal one).
 
-    In elder mode (长辈版) text must be 18 px and up, and the main actions reach 7:1.
+    Every page state itself is checked by ``new_page`` (axe, and on a phone the size and
+    overflow measures: tongxin/core/tests/page_checks.py).
     """
-    # By URL, from the app's own static files: the pages' CSP forbids inline scripts.
-    page.add_script_tag(url=static(AXE))
-    problems += [f"{label}: axe {v}" for v in page.evaluate(RUN_AXE, WCAG_21_AA)]
-    if elder:
-        if page.get_attribute("html", "class") != "elder":
-            problems.append(f"{label}: not in elder mode")
-        problems += [f"{label}: main action «{text}» at {ratio}:1, under 7:1"
-                     for text, ratio in page.evaluate(MAIN_ACTIONS_CONTRAST) if ratio < 7]
-    if not phone:
-        return
-    problems += [f"{label}: {p}" for p in page.evaluate(MEASURE, 18 if elder else 14)]
-    session = set_default_font_size(page, 32)  # 200 % of the 16 px default
-    overflow = page.evaluate(OVERFLOW)
-    if overflow > 0:
-        problems.append(f"{label}: scrolls sideways by {overflow}px at 200 % text")
-    session.send("Page.setFontSizes", {"fontSizes": {"standard": 16, "fixed": 13}})
-    session.detach()
+    if (page.get_attribute("html", "class") == "elder") != elder:
+        problems.append(f"{label}: {'not ' if elder else ''}in elder mode")
 
 
-def visit(page, url, label, problems, *, phone, elder=False, open_actions=False):
+def visit(page, url, label, problems, *, elder=False, open_actions=False, checks=None):
     page.goto(url)
     page.wait_for_load_state("load")
-    if open_actions:
+    in_view(page, label, problems, elder=elder)
+    if open_actions:  # a state of its own, which no load or swap announces
         page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
-    check_state(page, label, problems, phone=phone, elder=elder)
+        checks.check_now(page, f"{label}, every action open")
 
 
 def test_the_text_follows_the_font_size_set_in_the_browser(live_server, new_page):
@@ -265,31 +182,69 @@ def test_the_elder_mode_keeps_only_the_main_menu_items(live_server, new_page):
     assert short == ["首页", "待办"] and len(full) > len(short), (full, short)
 
 
-def test_the_checks_catch_what_they_look_for(live_server, new_page):
-    """The walk below passes because the pages are right, not because the checks are blind."""
-    page = new_page()
-    page.goto(f"{live_server.url}/people/login/")
-    page.evaluate("""() => {  // styles through the CSSOM: the CSP forbids style attributes
-      const main = document.querySelector("main");
-      const add = (html, style) => {
-        main.insertAdjacentHTML("beforeend", html);
-        Object.assign(main.lastElementChild.style, style || {});
-      };
-      add("<p>小字</p>", {fontSize: "12px"});
-      add("<button>x</button>", {padding: 0, minHeight: 0, minWidth: 0});
-      add('<img src="/static/none.png">');
-      add('<input aria-describedby="nowhere" aria-label="x">');
-      add("<div>宽</div>", {width: "40rem"});
-    }""")
-    problems = []
-    check_state(page, "broken", problems, phone=True)
-    found = "\n".join(problems)
-    for expected in ("axe image-alt", "small text 12px", "small control", "missing #nowhere",
-                     "scrolls sideways"):
-        assert expected in found, found
+BROKEN = """<!doctype html><html lang="zh-CN"%(elder)s><head><meta charset="utf-8"><title>坏页面</title>
+<script src="/static/vendor/htmx-2.0.11/htmx.min.js"></script></head>
+<body><main><h1>坏页面</h1>
+<p style="font-size: 12px">小字</p>
+<button style="all: unset; display: inline-block; width: 20px; height: 20px; font-size: 16px">x</button>
+<img src="/static/none.png">
+<input aria-describedby="nowhere" aria-label="名称" style="height: 48px; width: 200px; font-size: 16px">
+<div style="width: 20rem; font-size: 16px">宽</div>
+<button style="height: 48px; width: 200px; font-size: 16px; color: #fff; background: #888; border: 0"
+  hx-get="/a11y-broken/part/" hx-target="#part">再来一块</button>
+<div id="part"></div>
+</main></body></html>"""
+BROKEN_PART = '<img src="/static/none2.png"><p style="font-size: 10px">碎字</p>'
 
 
-def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page):
+@pytest.mark.pages_unchecked(reason="it shows broken pages on purpose, and reads the checks' report")
+def test_the_checks_of_every_page_state_report_what_they_look_for(
+        live_server, new_page, page_checks):
+    """The checks every browser test gets catch a broken page load and a broken htmx swap."""
+    def serve(page, elder=False):
+        page.route("**/a11y-broken/**", lambda route: route.fulfill(
+            content_type="text/html; charset=utf-8",
+            body=BROKEN_PART if "/part/" in route.request.url
+            else BROKEN % {"elder": ' class="elder"' if elder else ""}))
+        page.goto(f"{live_server.url}/a11y-broken/")
+        page_checks.settle([page])
+
+    phone = new_page(viewport=PHONE)
+    serve(phone)
+    with pytest.raises(AssertionError) as failed:  # as the fixture fails a test at teardown
+        page_checks.verdict()
+    report = str(failed.value)
+    for expected in ("/a11y-broken/ (phone, load): axe image-alt", "small text 12px",
+                     "small control 20×20", "missing #nowhere", "scrolls sideways by"):
+        assert expected in report, report
+    assert "under 7:1" not in report, report  # the 7:1 of main actions is the 长辈版's
+
+    phone.click("button[hx-get]")
+    phone.wait_for_selector("#part img")
+    phone.wait_for_function("() => !window.__tongxinPageChecks.state.running")
+    page_checks.settle([phone])
+    swapped = "\n".join(page_checks.take())
+    assert "(phone, htmx swap): axe image-alt" in swapped and "small text 10px" in swapped, swapped
+
+    desktop = new_page(viewport=DESKTOP)  # axe only: the size measures are for phones
+    serve(desktop)
+    found = "\n".join(page_checks.take())
+    assert "(desktop, load): axe image-alt" in found and "small text" not in found, found
+
+    elder = new_page(viewport=PHONE)
+    serve(elder, elder=True)
+    found = "\n".join(page_checks.take())
+    assert "(phone 长辈版, load)" in found, found
+    assert "small text 16px" in found and "«再来一块» at 3.5" in found and "under 7:1" in found, found
+
+    clean = new_page(viewport=PHONE)  # and a sound page passes
+    clean.goto(f"{live_server.url}/people/login/")
+    page_checks.settle([clean])
+    assert page_checks.take() == []
+    assert page_checks.states >= 5
+
+
+def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page, page_checks):
     build_demo_district()
     base = live_server.url
     resident = Person.objects.get(username="resident")
@@ -298,52 +253,48 @@ def test_every_page_state_passes_axe_and_the_size_measures(live_server, new_page
     heard = (Matter.objects.visible_to(grid).filter(status=Status.NEW).order_by("pk").first()
              or Matter.objects.visible_to(grid).order_by("pk").first())
     problems = []
-    for elder in (False, True):
+    for viewport, elder in VIEWS:
         for person in (resident, grid):
             set_elder_mode(person, elder)
-        for viewport in (PHONE, DESKTOP):
-            phone = viewport is PHONE
-            size = ("phone" if phone else "desktop") + (" elder" if elder else "")
-            kw = {"phone": phone, "elder": elder}
+        phone = viewport is PHONE
+        size = ("phone" if phone else "desktop") + (" elder" if elder else "")
+        kw = {"elder": elder}
 
-            if not elder:
-                page = new_page(viewport=viewport)
-                visit(page, f"{base}/people/login/", f"{size} sign-in", problems, phone=phone)
-                sign_in(page, base, "resident", "not-the-password")
-                check_state(page, f"{size} sign-in refused", problems, phone=phone)
-
+        if not elder:
             page = new_page(viewport=viewport)
-            sign_in(page, base, "resident")
-            check_state(page, f"{size} resident home", problems, **kw)
-            visit(page, f"{base}{reverse('matters:raise')}", f"{size} raise", problems, **kw)
-            page.evaluate("() => document.querySelector('form[data-raise-form]').noValidate = true")
-            page.click("form[data-raise-form] button[type=submit]")
-            page.wait_for_load_state("load")
-            check_state(page, f"{size} raise refused", problems, **kw)
-            if phone:
-                screenshot(page, "a11y-raise-refused" + ("-elder" if elder else ""))
-            visit(page, f"{base}{reverse('matters:mine')}", f"{size} my matters", problems, **kw)
-            visit(page, f"{base}{reverse('matters:detail', args=[own.pk])}",
-                  f"{size} resident matter", problems, **kw)
-            visit(page, f"{base}{reverse('notices:inbox')}", f"{size} resident notices",
-                  problems, **kw)
+            visit(page, f"{base}/people/login/", f"{size} sign-in", problems)
+            sign_in(page, base, "resident", "not-the-password")
 
+        page = new_page(viewport=viewport)
+        sign_in(page, base, "resident")
+        in_view(page, f"{size} resident home", problems, **kw)
+        visit(page, f"{base}{reverse('matters:raise')}", f"{size} raise", problems, **kw)
+        page.evaluate("() => document.querySelector('form[data-raise-form]').noValidate = true")
+        page.click("form[data-raise-form] button[type=submit]")
+        page.wait_for_load_state("load")
+        if phone:
+            screenshot(page, "a11y-raise-refused" + ("-elder" if elder else ""))
+        visit(page, f"{base}{reverse('matters:mine')}", f"{size} my matters", problems, **kw)
+        visit(page, f"{base}{reverse('matters:detail', args=[own.pk])}",
+              f"{size} resident matter", problems, **kw)
+        visit(page, f"{base}{reverse('notices:inbox')}", f"{size} resident notices",
+              problems, **kw)
+
+        page = new_page(viewport=viewport)
+        sign_in(page, base, "grid")
+        in_view(page, f"{size} grid home", problems, **kw)
+        visit(page, f"{base}{reverse('matters:inbox')}", f"{size} grid inbox", problems, **kw)
+        visit(page, f"{base}{reverse('matters:detail', args=[heard.pk])}",
+              f"{size} grid matter", problems, open_actions=True, checks=page_checks, **kw)
+        if phone:
+            screenshot(page, "a11y-grid-matter" + ("-elder" if elder else ""))
+
+        if not elder:
             page = new_page(viewport=viewport)
-            sign_in(page, base, "grid")
-            check_state(page, f"{size} grid home", problems, **kw)
-            visit(page, f"{base}{reverse('matters:inbox')}", f"{size} grid inbox", problems, **kw)
-            visit(page, f"{base}{reverse('matters:detail', args=[heard.pk])}",
-                  f"{size} grid matter", problems, open_actions=True, **kw)
-            if phone:
-                screenshot(page, "a11y-grid-matter" + ("-elder" if elder else ""))
-
-            if not elder:
-                page = new_page(viewport=viewport)
-                sign_in(page, base, "street")
-                visit(page, f"{base}{reverse('matters:list')}", f"{size} street list", problems,
-                      phone=phone)
-    problems = list(dict.fromkeys(problems))  # one line per element and page state
+            sign_in(page, base, "street")
+            visit(page, f"{base}{reverse('matters:list')}", f"{size} street list", problems)
     assert not problems, "\n".join(problems)
+    page_checks.verdict()
 
 
 # The main list or board of a role, the first of these the person may open.
@@ -366,7 +317,8 @@ def main_page(person):
     return None, None
 
 
-def test_every_role_home_and_main_page_pass_axe_and_the_size_measures(live_server, new_page):
+def test_every_role_home_and_main_page_pass_axe_and_the_size_measures(
+        live_server, new_page, page_checks):
     """Each demo login: its home page and its main list or board, on a phone in the normal view
     and the 长辈版 (a few also on a desktop)."""
     from tongxin.demo.logins import DEMO_LOGINS
@@ -386,21 +338,168 @@ def test_every_role_home_and_main_page_pass_axe_and_the_size_measures(live_serve
             page = new_page(viewport=viewport)  # one browser context per role and screen
             sign_in(page, base, login.username)
             assert page.url.rstrip("/") != f"{base}/people/login", login.username
-            check_state(page, f"{size} {login.username} home", problems, phone=phone)
             if url:
-                visit(page, f"{base}{url}", f"{size} {login.username} {label}", problems,
-                      phone=phone)
+                visit(page, f"{base}{url}", f"{size} {login.username} {label}", problems)
             if phone:  # and the same two pages in the 长辈版, in the same browser context
                 set_elder_mode(person, True)
                 visit(page, f"{base}/", f"{size} elder {login.username} home", problems,
-                      phone=phone, elder=True)
+                      elder=True)
                 if url:
                     visit(page, f"{base}{url}", f"{size} elder {login.username} {label}",
-                          problems, phone=phone, elder=True)
+                          problems, elder=True)
                 set_elder_mode(person, False)
+            page_checks.settle()
             page.context.close()
-    problems = list(dict.fromkeys(problems)) + [f"{name}: no main page" for name in missing]
+    problems += [f"{name}: no main page" for name in missing]
     assert not problems, "\n".join(problems)
+    page_checks.verdict()
+
+
+def matters_offering_every_form(person, most=3):
+    """Return up to ``most`` matters that between them offer the person every action form
+    they can be offered (and the answer to a whistle, for a department), greedily."""
+    from tongxin.matters.actions import PAGE_ACTIONS
+    from tongxin.matters.choices import WhistleStatus
+    from tongxin.matters.models import Whistle
+    from tongxin.matters.rules import department_ids
+    from tongxin.matters.selectors import offered_actions
+
+    departments = department_ids(person)
+    offers = {}
+    for matter in Matter.objects.visible_to(person).order_by("pk"):
+        forms = set(offered_actions(matter, person)) & set(PAGE_ACTIONS)
+        if Whistle.objects.filter(matter=matter, department_id__in=departments).exclude(
+                status=WhistleStatus.ANSWERED).exists():
+            forms.add("answer")
+        if forms:
+            offers[matter] = frozenset(forms)
+    chosen, covered = [], set()
+    while offers and len(chosen) < most:
+        matter, forms = max(offers.items(), key=lambda item: len(item[1] - covered))
+        if not forms - covered:
+            break
+        chosen.append((matter, forms))
+        covered |= forms
+        del offers[matter]
+    return chosen
+
+
+# The forms of a page that the server can refuse: a POST form in the content with a field
+# to fill (the menus' language, 长辈版 and sign-out forms have none).
+REFUSABLE_FORMS = """() => [...document.querySelectorAll("main form[method=post]")]
+  .filter(f => f.querySelector("textarea, select, input:not([type=hidden], [type=submit], [type=button])")
+    && f.querySelector("button[type=submit], button:not([type])"))
+  .map(f => f.getAttribute("action") || location.pathname)"""
+
+SUBMIT_EMPTY = """(action) => {
+  const form = [...document.querySelectorAll("main form[method=post]")]
+    .find(f => (f.getAttribute("action") || location.pathname) === action);
+  if (!form) return false;
+  for (let d = form.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
+  form.noValidate = true;
+  form.dataset.walkSubmit = "";
+  for (const field of form.querySelectorAll("textarea, input[type=text], input:not([type])")) {
+    field.value = "";
+  }
+  return true;
+}"""
+
+
+# The forms the walk must have seen refused (an error summary or a field marked invalid) in
+# each view, by the last part of their address: hear (triage), the department's answer to
+# a whistle, the walk-in record and the raise form; the refused sign-in is walked on its
+# own. Every other form of the roles' pages (result, rating, park, escalate …) is submitted
+# empty too and the page it leads to is checked, refused or not; the report-in (报到) has no
+# field to refuse.
+REFUSED = {"triage", "answer", "record", "raise"}
+
+
+def refuse_every_form(page, url, label, problems, done, refused, *, elder):
+    """Open the page with every action open, then submit each of its forms empty, once per form
+    kind and view: the page states of a refused form (the error summary, the reopened form)."""
+    page.goto(url)
+    page.wait_for_load_state("load")
+    in_view(page, label, problems, elder=elder)
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+    page.evaluate("reason => window.__tongxinPageChecks.check(reason)",
+                  f"{label}, every action open")
+    for action in page.evaluate(REFUSABLE_FORMS):
+        kind = re.sub(r"\d+", "N", action)
+        if kind in done:
+            continue
+        done.add(kind)
+        page.goto(url)
+        page.wait_for_load_state("load")
+        if not page.evaluate(SUBMIT_EMPTY, action):
+            continue
+        with page.expect_navigation(wait_until="load"):
+            page.locator("form[data-walk-submit]").locator(
+                "button[type=submit]:visible, button:not([type]):visible").last.click()
+        in_view(page, f"{label}, {kind} refused", problems, elder=elder)
+        if page.locator("#error-summary, [aria-invalid=true], .errorlist").count():
+            refused.add(kind)
+
+
+def test_every_role_matter_page_and_refused_forms_pass_axe_and_the_size_measures(
+        live_server, new_page, page_checks):
+    """Each role's matter page with every action open, and every form of theirs refused (hear,
+    dispatch, result, inspection, rating, report-in, walk-in record, raise …), in the normal
+    view and the 长辈版, on a phone and a desktop."""
+    from tongxin.demo.logins import DEMO_LOGINS
+
+    build_demo_district()
+    base = live_server.url
+    resident = Person.objects.get(username="resident")
+    people = [Person.objects.get(username=login.username) for login in DEMO_LOGINS]
+    offering = {person.pk: matters_offering_every_form(person)
+                for person in people if person != resident}
+    problems = []
+    for viewport, elder in VIEWS:
+        size = ("phone" if viewport is PHONE else "desktop") + (" elder" if elder else "")
+        done = set()  # each form kind is submitted once per view, by the first role that has it
+        refused = set()
+        seen = set()  # and each page with the same forms is walked once per view
+        if not elder:
+            page = new_page(viewport=viewport)
+            sign_in(page, base, "resident", "not-the-password")  # the refused sign-in
+        for person in people:
+            pages = []
+            if person == resident:
+                own = (Matter.objects.filter(reporter=resident, status=Status.RESOLVED).first()
+                       or Matter.objects.filter(reporter=resident).first())
+                pages += [("raise", reverse("matters:raise")),
+                          ("own", reverse("matters:detail", args=[own.pk]))]
+            else:
+                pages += [((matter.pk, forms), reverse("matters:detail", args=[matter.pk]))
+                          for matter, forms in offering[person.pk]]
+                if person.has_perm("matters.record_for_others"):
+                    pages.append(("record", reverse("matters:record")))
+            inspector = person.has_perm("matters.inspect_results")
+            if inspector or person == resident:
+                pages.append((("board", inspector), reverse("matters:boards")))
+            pages = [(key, url) for key, url in pages if key not in seen]
+            if not pages:
+                continue
+            seen.update(key for key, _url in pages)
+            set_elder_mode(person, elder)
+            page = new_page(viewport=viewport)
+            sign_in(page, base, person.username)
+            for _key, url in pages:
+                if url == reverse("matters:boards"):  # the first board of the person's
+                    page.goto(f"{base}{url}")
+                    board = page.locator("main a[href*='/board/']").first
+                    if not board.count():
+                        continue
+                    url = board.get_attribute("href")
+                refuse_every_form(page, f"{base}{url}", f"{size} {person.username} {url}",
+                                  problems, done, refused, elder=elder)
+            page_checks.settle()
+            page.context.close()
+            set_elder_mode(person, False)
+        walked = {kind.strip("/").split("/")[-1] for kind in refused}
+        problems += [f"{size}: no {kind} form refused" for kind in sorted(REFUSED - walked)]
+    assert not problems, "\n".join(problems)
+    page_checks.verdict()
 
 
 def test_an_older_resident_takes_the_offered_elder_mode_and_gets_one_action_per_row(
@@ -419,7 +518,6 @@ def test_an_older_resident_takes_the_offered_elder_mode_and_gets_one_action_per_
     offer = page.locator("[data-elder-offer]")
     assert offer.is_visible()
     problems = []
-    check_state(page, "phone elder offer", problems, phone=True)
     widths = offer.locator("button").evaluate_all("bs => bs.map(b => b.getBoundingClientRect())"
                                                   ".map(r => [r.width, r.height])")
     assert len(widths) == 2 and all(w >= 300 and h >= 60 for w, h in widths), widths
@@ -433,14 +531,14 @@ def test_an_older_resident_takes_the_offered_elder_mode_and_gets_one_action_per_
     main_width = page.evaluate("() => document.querySelector('main').clientWidth")
     for box in buttons.evaluate_all("as => as.map(a => a.getBoundingClientRect().toJSON())"):
         assert box["width"] >= main_width - 40 and box["height"] >= 60, box  # one per row
-    check_state(page, "phone elder home", problems, phone=True, elder=True)
+    in_view(page, "phone elder home", problems, elder=True)
     screenshot(page, "a11y-elder-home")
 
     buttons.first.click()
     page.wait_for_load_state("load")
     hint = page.locator("#id_description_helptext")
     assert hint.is_visible() and page.get_attribute("#id_title", "autocomplete") is None
-    check_state(page, "phone elder raise", problems, phone=True, elder=True)
+    in_view(page, "phone elder raise", problems, elder=True)
     assert not problems, "\n".join(problems)
 
     again = new_page(viewport=PHONE)  # answered once: not asked again
