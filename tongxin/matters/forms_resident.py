@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.kernel.errors import ServiceError
 from tongxin.matters import photos as photo_rules
 from tongxin.matters.categories import resident_kinds
 from tongxin.matters.choices import Satisfaction
@@ -21,6 +22,7 @@ from tongxin.matters.models import Category
 from tongxin.matters.services import (
     DESCRIPTION_MAX,
     TITLE_MAX,
+    clean_text,
     district_of,
     owner_for,
 )
@@ -255,6 +257,15 @@ class ElderRaiseStepForm(RaiseForm):
             self.fields["photos"].label = _("Add a photo (you can skip this)")
             self.fields["photos"].help_text = _(
                 "No photo? Just press Next. Locations and other hidden data are removed.")
+
+    def clean_description(self):
+        """What was told must hold something visible: it becomes the matter's title."""
+        try:
+            return clean_text(self.cleaned_data["description"], field="description",
+                              max_length=DESCRIPTION_MAX)
+        except ServiceError:
+            raise forms.ValidationError(self.fields["description"].error_messages["required"],
+                                        code="required") from None
 
     def clean_place(self):
         return self.cleaned_data["place"]  # the choice; the view turns it into a place

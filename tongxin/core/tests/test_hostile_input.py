@@ -251,6 +251,8 @@ SWEPT = {
     "matters:board": [ONE_BY_ONE_TEST, GENERIC, SHOWN],
     "matters:support": [SIGN_IN, GENERIC],
     "matters:rate": ["test_rating_reopening_and_inspecting_with_hostile_text"],
+    "matters:raise_step": ["test_the_elder_steps_take_hostile_text"],
+    "matters:more": ["test_the_elder_steps_take_hostile_text", GENERIC],
     "matters:reopen": ["test_rating_reopening_and_inspecting_with_hostile_text"],
     "matters:inspect": ["test_rating_reopening_and_inspecting_with_hostile_text"],
     "matters:list": [ONE_BY_ONE_TEST, SHOWN],
@@ -1017,6 +1019,40 @@ def test_rating_reopening_and_inspecting_with_hostile_text(scene):
                                           if label == "rate" else f"/matters/{scene.closed.pk}/")
                         if ESCAPED not in page.content.decode():
                             sweep.problems.append(f"{where}: not shown escaped")
+    sweep.done()
+
+
+def test_the_elder_steps_take_hostile_text(scene):
+    """长辈版: each screen of the raise, the rating screen and 其他操作 take hostile text and
+    hostile choices; a refused screen says why in Chinese and keeps nothing."""
+    from tongxin.people.services import set_elder_mode
+
+    set_elder_mode(scene.world.resident, True)
+    sweep = Sweep()
+    client = client_for(scene, "resident")
+    for name in API_PAYLOADS:
+        text = TEXTS[name]
+        with rolled_back():
+            before = stored()
+            response = client.post("/matters/raise/step/what/", {"description": text},
+                                   follow=True)
+            where = f"elder step what with {name}"
+            if name in REFUSED or name == "zero_width":
+                sweep.refused(response, where, before)
+            elif sweep.accepted(response, where, codes=(200,)):
+                if stored() != before:
+                    sweep.problems.append(f"{where}: stored before the last screen")
+                choice = client.post("/matters/raise/step/where/", {"place": text}, follow=True)
+                sweep.refused(choice, f"elder step where: hostile choice {name}", before)
+        with rolled_back():
+            before = stored()
+            response = client.post(f"/matters/{scene.resolved.pk}/rate/",
+                                   {"satisfaction": text, "comment": text}, follow=True)
+            sweep.refused(response, f"elder rating: hostile choice {name}", before)
+    for path in (f"/matters/raise/step/{quote(SCRIPT)}/", "/matters/raise/step/send/",
+                 f"/matters/{scene.closed.pk}/more/", f"/matters/{HUGE}/more/",
+                 f"/matters/{scene.resolved.pk}/rate/"):
+        sweep.check(client.get(path), f"GET {path}")
     sweep.done()
 
 

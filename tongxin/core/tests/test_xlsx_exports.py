@@ -163,6 +163,9 @@ def hostile(world, new_matter):
     Inspection.objects.create(resolution=resolution, inspector=resident, passed=True,
                               note=HOSTILE[5])
     Matter.objects.filter(pk=matters[1].pk).update(status=Status.CLOSED)
+    from tongxin.hotspots import computing
+
+    computing.compute_all()  # the hot-issue export reads the stored groups
     return matters
 
 

@@ -537,7 +537,7 @@ def test_an_older_resident_takes_the_offered_elder_mode_and_gets_one_action_per_
     buttons.first.click()
     page.wait_for_load_state("load")
     hint = page.locator("#id_description_helptext")
-    assert hint.is_visible() and page.get_attribute("#id_title", "autocomplete") is None
+    assert hint.is_visible() and page.get_attribute("#id_description", "autocomplete") is None
     in_view(page, "phone elder raise", problems, elder=True)
     assert not problems, "\n".join(problems)
 

@@ -53,7 +53,8 @@ def test_the_same_raise_committed_produces_each_of_them_once(world, new_matter,
     assert raised.delivered_at is not None
     assert set(raised.handled_by) == {"tongxin.matters.events.send_notices",
                                       "webhooks.deliveries",
-                                      "tongxin.triage.services.suggest_for_raised"}
+                                      "tongxin.triage.services.suggest_for_raised",
+                                      "tongxin.hotspots.computing.matter_changed"}
 
 
 def test_a_refused_step_publishes_nothing(world, new_matter):

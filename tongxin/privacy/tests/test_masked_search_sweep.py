@@ -127,6 +127,8 @@ NOT_SEARCHES = {
     "matters:boards": "the caller's own compounds' boards; no parameters",
     "matters:support": "an action",
     "matters:rate": "an action",
+    "matters:raise_step": "a screen of the elder raise: a step name in the path",
+    "matters:more": "a matter's other actions: an id in the path",
     "matters:reopen": "an action",
     "matters:inspect": "an action",
     "matters:inbox": "the caller's work; only ?page",
