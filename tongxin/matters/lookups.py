@@ -23,7 +23,31 @@ def bigram_term_ok(term):
     return len(term) >= 2
 
 
-class TitleContains(Expression):
+class _OnColumn(Expression):
+    """A condition on the column ``field`` names, resolved against the query it filters.
+
+    Once resolved it keeps its column: when its query becomes another query's subquery
+    (``matter__in=Matter.objects.visible_to(user)``), the outer query resolves it again and
+    only its parts are resolved, not the name, which means nothing to the outer model.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, field):
+        super().__init__(output_field=BooleanField())
+        self.name = field
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
+                           for_save=False):
+        if hasattr(self, "column"):
+            return super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        clone = self.copy()
+        clone.column = query.resolve_ref(self.name)
+        return clone
+
+
+class TitleContains(_OnColumn):
     """True where the column ``field`` contains ``term``, in any case.
 
     PostgreSQL: ``tongxin_bigrams(col) @> tongxin_bigrams(term)`` (the GIN index) and
@@ -34,20 +58,9 @@ class TitleContains(Expression):
     SQLite: ``LIKE '%term%'`` (as ``icontains``).
     """
 
-    conditional = True
-    output_field = BooleanField()
-
     def __init__(self, field, term):
-        super().__init__(output_field=BooleanField())
-        self.name, self.term = field, term
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
-                           for_save=False):
-        if hasattr(self, "column"):  # resolved: now inside a subquery an outer query resolves
-            return super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        clone = self.copy()
-        clone.column = query.resolve_ref(self.name)
-        return clone
+        super().__init__(field)
+        self.term = term
 
     def get_source_expressions(self):
         column = getattr(self, "column", None)
@@ -77,22 +90,19 @@ def contains_q(field, term):
     return Q(TitleContains(field, term))
 
 
-class InSubquery(Expression):
+class InSubquery(_OnColumn):
     """``pk`` among the values of a one-column ``queryset`` (see the module's doc)."""
 
-    conditional = True
-    output_field = BooleanField()
-
     def __init__(self, field, queryset):
-        super().__init__(output_field=BooleanField())
-        self.name, self.queryset = field, queryset
+        super().__init__(field)
+        self.queryset = queryset
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
                            for_save=False):
-        if hasattr(self, "column"):  # resolved: now inside a subquery an outer query resolves
-            return super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        clone = self.copy()
-        clone.column = query.resolve_ref(self.name)
+        resolved = hasattr(self, "column")
+        clone = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        if resolved:
+            return clone
         clone.subquery = Subquery(self.queryset).resolve_expression(query, allow_joins, reuse,
                                                                      summarize)
         return clone
