@@ -4,7 +4,7 @@ it: not when the page fails, not outside a request."""
 
 import pytest
 from django.core.signals import request_finished, request_started
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -17,6 +17,16 @@ from tongxin.people.choices import Role
 pytestmark = pytest.mark.django_db
 
 
+def send(signal, **kwargs):
+    """Start or end a request as a server does, but keep the test's connection (and its
+    transaction) open, as Django's test client does."""
+    signal.disconnect(close_old_connections)
+    try:
+        signal.send(sender=None, **kwargs)
+    finally:
+        signal.connect(close_old_connections)
+
+
 def reads(actor):
     return Event.objects.filter(action=audit.READ, actor=actor, data__what="reporter_contact")
 
@@ -27,13 +37,13 @@ def test_the_read_is_written_after_the_response_not_on_the_requests_path(world, 
     request = RequestFactory().get(f"/matters/{matter.pk}/", HTTP_USER_AGENT="test-agent")
     request.user = grid
 
-    request_started.send(sender=None, environ=request.META)
+    send(request_started, environ=request.META)
     with CaptureQueriesContext(connection) as answering:
         response = matter_detail(request, matter.pk)
     assert response.status_code == 200 and not reads(grid).exists()
     assert not [q for q in answering if "INSERT" in q["sql"] and "core_event" in q["sql"]]
 
-    request_finished.send(sender=None)
+    send(request_finished)
     entry = reads(grid).get()
     assert entry.subject == matter and entry.place_code == matter.place.code
     assert entry.data["agent"] == "test-agent"

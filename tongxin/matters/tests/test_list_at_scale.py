@@ -191,13 +191,18 @@ def test_search_finds_two_and_three_character_chinese_substrings(world, new_matt
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the pair index is PostgreSQL's")
 def test_postgresql_serves_the_title_search_from_the_pair_index(world, new_matter):
+    """The search condition is one an index serves: with a few rows the planner would read
+    them all, so reading all is priced out; which plan the whole list takes depends on the
+    table's statistics (bench-scale shows it at 1 M), the condition's own does not."""
+    from tongxin.matters.lookups import contains_q
+
     new_matter(title="小区门口路灯不亮了")
-    viewer = world.by_role[Role.DISTRICT_OFFICER]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-    for term in ("路灯", "下水道"):
-        plan = selectors.matter_list(viewer, filters=MatterFilters(q=term)).explain()
-        assert "matter_title" in plan and "bigrams" in plan, plan
+    for field in ("title", "title_masked"):
+        for term in ("路灯", "下水道"):
+            plan = Matter.objects.filter(contains_q(field, term)).explain()
+            assert f"matter_{field}" in plan and "bigrams" in plan, plan
 
 
 # --- visibility: the same rows as the subqueries it replaced ------------------------------------
